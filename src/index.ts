@@ -1,1 +1,42 @@
-export {};
+/**
+ * coatcheck: server-side sessions. The client holds an opaque ticket; the server keeps the coat.
+ * This entry point is the framework-agnostic core; adapters live in `coatcheck/<framework>` and
+ * stores in `coatcheck/stores/<name>`. Importing it loads no driver and no framework.
+ */
+export type { CodecLimits } from './core/codec.ts';
+export type { CommitResult } from './core/commit.ts';
+export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
+export { decideCommit } from './core/commit-decision.ts';
+export type { Duration } from './core/duration.ts';
+export type { ErrorCode } from './core/errors.ts';
+export {
+  CoatcheckError,
+  CodecError,
+  ConfigError,
+  ConflictError,
+  CookieError,
+  CorruptRecordError,
+  CsrfError,
+  ErrorCodes,
+  SessionStateError,
+  StoreUnavailableError,
+  UnsupportedError,
+} from './core/errors.ts';
+export type { SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
+export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
+export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
+export { Session } from './core/session.ts';
+export type { Sessions, UserSession } from './core/sessions.ts';
+export { createSessions } from './core/sessions.ts';
+export type {
+  EncodedData,
+  NewStoreRecord,
+  Store,
+  StoreCapabilities,
+  StoreEntry,
+  StorePatch,
+  StoreRecord,
+  StoreTouch,
+} from './core/store.ts';
+export { storeCapabilities } from './core/store.ts';
+export type { LoadInput } from './core/ticket-reader.ts';

@@ -1,0 +1,111 @@
+/**
+ * Web-standard adapter (`Request` → `Response`) for Hono, Next.js route handlers, Bun, Deno and
+ * anything else built on the Fetch API. The session is loaded from the Request without I/O and the
+ * commit is applied to the Response the handler returns.
+ */
+import type { CommitResult } from '../core/commit.ts';
+import { CoatcheckError } from '../core/errors.ts';
+import { mergeVary, responseHeaders } from '../core/response-headers.ts';
+import type { Session, SessionData } from '../core/session.ts';
+import type { Sessions } from '../core/sessions.ts';
+
+/** Request metadata the Fetch API does not carry. */
+export interface WebRequestInfo {
+  /** Client address (e.g. from your platform's connection info). */
+  readonly ip?: string | undefined;
+}
+
+/** Loads the session of a Request. No I/O: the store is read on first access. */
+export function loadSession<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  request: Request,
+  info: WebRequestInfo = {},
+): Session<Data> {
+  const headerName = sessions.options.header?.name;
+  return sessions.load({
+    cookie: request.headers.get('cookie'),
+    header: headerName === undefined ? undefined : request.headers.get(headerName),
+    ip: info.ip,
+    userAgent: request.headers.get('user-agent') ?? undefined,
+  });
+}
+
+/**
+ * Commits `session` and returns the response with the session headers added. Returns a copy when
+ * the response's headers are immutable (e.g. `Response.redirect()`).
+ * @throws StoreUnavailableError (status 503) when the store fails.
+ */
+export async function commitResponse<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  session: Session<Data>,
+  response: Response,
+): Promise<Response> {
+  const result = await sessions.commit(session, { status: response.status });
+  return applyCommit(response, result);
+}
+
+/** Adds a commit's headers to a response (a copy when its headers are immutable). */
+export function applyCommit(response: Response, result: CommitResult): Response {
+  const headers = responseHeaders(result);
+  if (headers.length === 0) return response;
+  let target = response;
+  try {
+    target.headers.append('vary', '');
+    target.headers.delete('vary');
+  } catch {
+    target = new Response(response.body, response);
+  }
+  const vary = response.headers.get('vary') ?? undefined;
+  if (vary !== undefined) target.headers.set('vary', vary);
+  for (const { name, value } of headers) {
+    if (name === 'set-cookie') target.headers.append(name, value);
+    else if (name === 'vary')
+      target.headers.set(name, mergeVary(target.headers.get('vary') ?? undefined, value));
+    else target.headers.set(name, value);
+  }
+  return target;
+}
+
+/** A handler that receives the session alongside the Request. */
+export type WebSessionHandler<Data extends SessionData> = (
+  request: Request,
+  session: Session<Data>,
+) => Response | Promise<Response>;
+
+/**
+ * Wraps a Fetch handler: loads the session, runs the handler, commits. Store failures become a
+ * 503 response, other coatcheck errors their status, anything else 500.
+ */
+export function withSessions<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  handler: WebSessionHandler<Data>,
+  info?: (request: Request) => WebRequestInfo,
+): (request: Request) => Promise<Response> {
+  return async function coatcheckWebHandler(request) {
+    let session: Session<Data>;
+    try {
+      session = loadSession(sessions, request, info?.(request));
+    } catch (error) {
+      return errorResponse(error);
+    }
+    let response: Response;
+    try {
+      response = await handler(request, session);
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    try {
+      return await commitResponse(sessions, session, response);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** The response for an error that escaped a handler. */
+export function errorResponse(error: unknown): Response {
+  const status = error instanceof CoatcheckError ? error.status : 500;
+  const body =
+    status === 503 ? 'Service Unavailable: session store unreachable\n' : 'Internal Server Error\n';
+  return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}

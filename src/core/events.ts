@@ -1,0 +1,81 @@
+/**
+ * Audit events. Each carries `sessionId`, the SHA-256 store key of the session (without the key
+ * prefix): it identifies the session in logs and for revocation, and cannot be used as a ticket.
+ * Nothing here ever carries a token.
+ */
+
+/** Every event name, with the moment it marks. */
+export interface SessionEventMap {
+  /** A new session was stored. */
+  create: SessionEvent;
+  /** The session moved to a new ticket (data kept, old ticket dead). */
+  rotate: SessionEvent;
+  /** `login(userId)` bound the session to a user. */
+  login: SessionEvent;
+  /** The session was deleted by `destroy()`. */
+  destroy: SessionEvent;
+  /** Sessions were deleted by `revokeUser` or `revokeSession`. */
+  revoke: SessionEvent & { readonly count: number };
+  /** A presented session had passed its idle or absolute deadline. */
+  expire: SessionEvent & { readonly reason: 'idle' | 'absolute' };
+  /** A ticket of the wrong shape was presented (no store call was made). */
+  invalid_token: SessionEvent;
+  /** A ticket with a bad signature was presented (no store call was made). */
+  invalid_signature: SessionEvent;
+  /** The request carried two different session cookies; neither was used. */
+  ambiguous_cookie: SessionEvent;
+  /** A stored record failed to decode or validate; it was treated as absent. */
+  corrupt_record: SessionEvent & { readonly error: Error };
+  /** A store call failed or timed out. */
+  store_unavailable: SessionEvent & { readonly operation: string; readonly error: Error };
+}
+
+export type SessionEventName = keyof SessionEventMap;
+
+/** What every event carries. */
+export interface SessionEvent {
+  readonly type: SessionEventName;
+  /** SHA-256 store key of the session (never the token); undefined when no session was identified. */
+  readonly sessionId: string | undefined;
+  readonly userId: string | null;
+  /** When it happened (ms, from the configured clock). */
+  readonly at: number;
+}
+
+type Listener<E extends SessionEventName> = (event: SessionEventMap[E]) => void;
+
+/** A minimal typed emitter: synchronous listeners, errors in listeners never reach the request. */
+export class SessionEvents {
+  readonly #listeners = new Map<SessionEventName, Set<(event: never) => void>>();
+
+  /** Adds a listener; returns a function that removes it. */
+  on<E extends SessionEventName>(name: E, listener: Listener<E>): () => void {
+    let set = this.#listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.#listeners.set(name, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** True when anyone listens, so callers can skip building an event nobody reads. */
+  has(name: SessionEventName): boolean {
+    return (this.#listeners.get(name)?.size ?? 0) > 0;
+  }
+
+  emit<E extends SessionEventName>(name: E, event: SessionEventMap[E]): void {
+    const set = this.#listeners.get(name);
+    if (set === undefined) return;
+    for (const listener of set) {
+      try {
+        (listener as Listener<E>)(event);
+      } catch (error) {
+        // An audit hook must not break the request it observes; surface it without throwing.
+        process.emitWarning(`coatcheck: a '${name}' listener threw: ${String(error)}`, {
+          code: 'COATCHECK_LISTENER',
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Options of `createSessions`, their defaults, and start-up validation. Every problem is reported
+ * once, at creation, with a ConfigError whose message names the option and the fix.
+ */
+import type { CodecLimits } from './codec.ts';
+import { defaultCodecLimits } from './codec.ts';
+import { type Duration, toMilliseconds } from './duration.ts';
+import { ConfigError } from './errors.ts';
+import type { Store } from './store.ts';
+
+/** Cookie settings. Defaults: `__Host-sid` (or `sid` when not secure), HttpOnly, Secure, SameSite=Lax, Path=/. */
+export interface SessionCookieOptions {
+  /** Cookie name. Default `__Host-sid` when secure with no domain and path `/`, else `sid`. */
+  readonly name?: string;
+  /** Send the cookie only over HTTPS. Default `true`, except `false` when NODE_ENV is `development`. */
+  readonly secure?: boolean;
+  /** Default `lax`. `none` requires `secure`. */
+  readonly sameSite?: 'lax' | 'strict' | 'none';
+  /** Default `true`. Turning it off lets page scripts read the ticket: almost never what you want. */
+  readonly httpOnly?: boolean;
+  /** Default none (host-only cookie, required by the `__Host-` prefix). */
+  readonly domain?: string;
+  /** Default `/`. */
+  readonly path?: string;
+  /** CHIPS partitioned cookie; requires `secure`. Default `false`. */
+  readonly partitioned?: boolean;
+}
+
+/** Options of {@link createSessions}. */
+export interface SessionsOptions {
+  /** Where sessions live. Required. */
+  readonly store: Store;
+  /** A session unused for this long expires. Default `'30m'`. */
+  readonly idleTimeout?: Duration;
+  /** A session expires this long after creation, however active. Default `'7d'`; `false` disables it (not recommended). */
+  readonly absoluteTimeout?: Duration | false;
+  /** Idle window and minimum lifetime of a remembered session (`session.rememberMe(true)`). Default `'30d'`. */
+  readonly rememberMe?: Duration;
+  /** Extend the idle window only after this much of it has passed. Default: a quarter of the idle timeout. */
+  readonly touchAfter?: Duration;
+  /** Cookie settings; `false` disables the cookie transport (header transport only). */
+  readonly cookie?: SessionCookieOptions | false;
+  /**
+   * Also accept the ticket from a request header, for API clients: `'authorization'` reads
+   * `Authorization: Bearer <ticket>`; any other name reads that header's raw value. Never from a URL.
+   */
+  readonly header?: string;
+  /**
+   * Sign tickets with HMAC-SHA-256. The first secret signs, all verify, so secrets can rotate.
+   * Each must be at least 32 bytes. Default: unsigned (the 256-bit token is already unguessable).
+   */
+  readonly secrets?: readonly (string | Uint8Array)[];
+  /** Prefix of every store key, to share one store between apps. Default `''`. */
+  readonly keyPrefix?: string;
+  /** A store call that takes longer fails with StoreUnavailableError. Default `'2s'`. */
+  readonly storeTimeout?: Duration;
+  /** Largest total size of one session's encoded values, in bytes. Default 65 536. */
+  readonly maxSessionBytes?: number;
+  /** Depth and per-value size limits of the codec. */
+  readonly codecLimits?: Partial<CodecLimits>;
+  /** The clock, in ms since the epoch. Default `Date.now`. Inject one in tests. */
+  readonly now?: () => number;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  readonly store: Store;
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+  readonly rememberMs: number;
+  readonly touchAfterMs: number;
+  readonly cookie: ResolvedCookie | undefined;
+  readonly header: { readonly name: string; readonly bearer: boolean } | undefined;
+  readonly secrets: readonly Buffer[];
+  readonly keyPrefix: string;
+  readonly storeTimeoutMs: number;
+  readonly maxSessionBytes: number;
+  readonly codecLimits: CodecLimits;
+  readonly now: () => number;
+}
+
+export interface ResolvedCookie {
+  readonly name: string;
+  readonly secure: boolean;
+  readonly sameSite: 'lax' | 'strict' | 'none';
+  readonly httpOnly: boolean;
+  readonly domain: string | undefined;
+  readonly path: string;
+  readonly partitioned: boolean;
+}
+
+/** An absolute deadline far enough away to mean "none", still exact as a double and as bigint ms. */
+export const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+/** Applies defaults and validates; throws ConfigError naming the option and the fix. */
+export function resolveOptions(options: SessionsOptions): ResolvedOptions {
+  const store = options.store;
+  if (store === null || typeof store !== 'object' || typeof store.get !== 'function') {
+    throw new ConfigError(
+      'Option `store` is required: pass a Store, e.g. `memoryStore()` from coatcheck/stores/memory.',
+    );
+  }
+  const idleMs = toMilliseconds(options.idleTimeout ?? '30m', 'idleTimeout');
+  if (idleMs < 1000) throw new ConfigError('Option `idleTimeout` must be at least 1 second.');
+  const absoluteMs =
+    options.absoluteTimeout === false
+      ? NO_DEADLINE
+      : toMilliseconds(options.absoluteTimeout ?? '7d', 'absoluteTimeout');
+  if (absoluteMs < idleMs) {
+    throw new ConfigError(
+      'Option `absoluteTimeout` must be at least `idleTimeout`; raise it or lower `idleTimeout`.',
+    );
+  }
+  const rememberMs = toMilliseconds(options.rememberMe ?? '30d', 'rememberMe');
+  const touchAfterMs =
+    options.touchAfter === undefined
+      ? Math.floor(idleMs / 4)
+      : toMilliseconds(options.touchAfter, 'touchAfter');
+  if (touchAfterMs >= idleMs)
+    throw new ConfigError('Option `touchAfter` must be shorter than `idleTimeout`.');
+  const storeTimeoutMs = toMilliseconds(options.storeTimeout ?? '2s', 'storeTimeout');
+  if (storeTimeoutMs < 1) throw new ConfigError('Option `storeTimeout` must be at least 1 ms.');
+  const maxSessionBytes = options.maxSessionBytes ?? 65_536;
+  if (!Number.isInteger(maxSessionBytes) || maxSessionBytes < 1) {
+    throw new ConfigError('Option `maxSessionBytes` must be a positive integer number of bytes.');
+  }
+  const cookie = options.cookie === false ? undefined : resolveCookie(options.cookie ?? {});
+  const header = resolveHeader(options.header);
+  if (cookie === undefined && header === undefined) {
+    throw new ConfigError(
+      'With `cookie: false`, set `header` (e.g. `header: "authorization"`), or no ticket can reach the server.',
+    );
+  }
+  return {
+    store,
+    idleMs,
+    absoluteMs,
+    rememberMs,
+    touchAfterMs,
+    cookie,
+    header,
+    secrets: resolveSecrets(options.secrets),
+    keyPrefix: resolveKeyPrefix(options.keyPrefix ?? ''),
+    storeTimeoutMs,
+    maxSessionBytes,
+    codecLimits: { ...defaultCodecLimits, ...options.codecLimits },
+    now: options.now ?? Date.now,
+  };
+}
+
+function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
+  const secure = cookie.secure ?? process.env.NODE_ENV !== 'development';
+  const path = cookie.path ?? '/';
+  const domain = cookie.domain;
+  const name = cookie.name ?? (secure && domain === undefined && path === '/' ? '__Host-sid' : 'sid');
+  const sameSite = cookie.sameSite ?? 'lax';
+  if (name.startsWith('__Host-') && (!secure || domain !== undefined || path !== '/')) {
+    throw new ConfigError(
+      `Option \`cookie.name\` "${name}" uses the __Host- prefix, which browsers accept only with secure: true, path: '/' and no domain; change those options or the name.`,
+    );
+  }
+  if (name.startsWith('__Secure-') && !secure) {
+    throw new ConfigError(
+      `Option \`cookie.name\` "${name}" uses the __Secure- prefix, which requires \`cookie.secure: true\`.`,
+    );
+  }
+  if (sameSite === 'none' && !secure) {
+    throw new ConfigError(
+      "Option `cookie.sameSite: 'none'` requires `cookie.secure: true`; browsers drop the cookie otherwise.",
+    );
+  }
+  if (cookie.partitioned && !secure) {
+    throw new ConfigError('Option `cookie.partitioned` requires `cookie.secure: true`.');
+  }
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+    throw new ConfigError(
+      `Option \`cookie.name\` "${name}" is not a valid cookie name (RFC 6265 token characters only).`,
+    );
+  }
+  return {
+    name,
+    secure,
+    sameSite,
+    httpOnly: cookie.httpOnly ?? true,
+    domain,
+    path,
+    partitioned: cookie.partitioned ?? false,
+  };
+}
+
+function resolveHeader(header: string | undefined): ResolvedOptions['header'] {
+  if (header === undefined) return undefined;
+  const name = header.toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(name))
+    throw new ConfigError(`Option \`header\` "${header}" is not a valid header name.`);
+  return { name, bearer: name === 'authorization' };
+}
+
+function resolveSecrets(secrets: SessionsOptions['secrets']): readonly Buffer[] {
+  if (secrets === undefined) return [];
+  if (!Array.isArray(secrets) || secrets.length === 0) {
+    throw new ConfigError(
+      'Option `secrets` must be a non-empty array: [current, ...previous]. Omit it to disable signing.',
+    );
+  }
+  return secrets.map((secret, index) => {
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+    if (bytes.length < 32) {
+      throw new ConfigError(
+        `Option \`secrets[${index}]\` is ${bytes.length} bytes; use at least 32 random bytes, e.g. \`openssl rand -base64 48\`.`,
+      );
+    }
+    return bytes;
+  });
+}
+
+function resolveKeyPrefix(prefix: string): string {
+  if (!/^[A-Za-z0-9_:.-]{0,64}$/.test(prefix)) {
+    throw new ConfigError(
+      'Option `keyPrefix` may hold only letters, digits, `_`, `:`, `.` and `-` (64 at most).',
+    );
+  }
+  return prefix;
+}

@@ -1,0 +1,385 @@
+/**
+ * The per-request session handle. Loading is lazy: no store call happens until the first access,
+ * and a request that never touches its session costs nothing. Changes are recorded per key so the
+ * commit can send the store a patch instead of the whole record.
+ */
+import { codecEqual, decodeValue, encodeValue } from './codec.ts';
+import { CodecError, SessionStateError } from './errors.ts';
+import type { SessionRuntime } from './session-runtime.ts';
+import type { StoreRecord } from './store.ts';
+
+/** The shape session data may take: string keys, any codec-supported values. */
+export type SessionData = Record<string, unknown>;
+
+/** Keys of core's own metadata inside a record; user keys may not start with `$`. */
+export const META = {
+  remember: '$remember',
+  authTime: '$auth',
+  amr: '$amr',
+  ip: '$ip',
+  userAgent: '$ua',
+  csrf: '$csrf',
+  flashPrefix: '$flash:',
+} as const;
+
+/** How the request presented its ticket, as core parsed it (no I/O). */
+export interface PresentedTicket {
+  readonly kind: 'none' | 'rejected' | 'valid';
+  readonly inCookie: boolean;
+  readonly token: string | undefined;
+  readonly key: string | undefined;
+  readonly staleSignature: boolean;
+}
+
+/** Request metadata recorded at login and shown in session lists. */
+export interface RequestMeta {
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** Options of {@link Session.login}. */
+export interface LoginOptions {
+  /** Authentication methods used (e.g. `['pwd', 'otp']`), kept for step-up decisions. */
+  readonly amr?: readonly string[];
+  /** Cap the session's absolute deadline (ms), e.g. at an identity provider's token expiry. */
+  readonly absoluteExpiresAt?: number;
+}
+
+/** Metadata of a loaded session. */
+export interface SessionInfo {
+  readonly isNew: boolean;
+  readonly userId: string | null;
+  readonly createdAt: number | undefined;
+  readonly lastSeenAt: number | undefined;
+  readonly expiresAt: number | undefined;
+  readonly absoluteExpiresAt: number | undefined;
+  readonly authTime: number | undefined;
+  readonly rememberMe: boolean;
+}
+
+const DELETED = Symbol('deleted');
+type Pending = string | typeof DELETED;
+
+/** One request's session. Typed by the `Data` given to `createSessions<Data>()`. */
+export class Session<Data extends SessionData = SessionData> {
+  readonly #runtime: SessionRuntime;
+  readonly #ticket: PresentedTicket;
+  readonly #meta: RequestMeta;
+  #loading: Promise<void> | undefined;
+  #record: StoreRecord | undefined;
+  /** Decoded values, filled on first read of each key. */
+  readonly #decoded = new Map<string, unknown>();
+  /** Encoded values set, or DELETED, since load: the patch. */
+  readonly #pending = new Map<string, Pending>();
+  #userId: string | null | undefined;
+  #newToken: string | undefined;
+  #rotated = false;
+  #destroyed = false;
+  #committed = false;
+  #absoluteCap: number | undefined;
+
+  /** @internal Created by `sessions.load()`. */
+  constructor(runtime: SessionRuntime, ticket: PresentedTicket, meta: RequestMeta) {
+    this.#runtime = runtime;
+    this.#ticket = ticket;
+    this.#meta = meta;
+  }
+
+  /**
+   * The ticket for API clients (header transport): the current one, or, for a new or rotated
+   * session, the one the commit will store. Reading it on a new session reserves a token.
+   */
+  get token(): string {
+    if (this.#newToken !== undefined) return this.#newToken;
+    // Before the load we cannot know the ticket is dead; read `token` after the first access.
+    if (this.#ticket.kind === 'valid' && (this.#record !== undefined || this.#loading === undefined)) {
+      return this.#ticket.token!;
+    }
+    return this.nextToken();
+  }
+
+  /** True once loaded and no live record was found (a fresh session). */
+  get isNew(): boolean {
+    return this.#record === undefined;
+  }
+
+  /** Whether the store has been read for this request. */
+  get loaded(): boolean {
+    return this.#loading !== undefined;
+  }
+
+  /** The value at `key`, or `undefined`. The first access loads the session (one store round trip). */
+  async get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined> {
+    await this.load();
+    return this.#read(key) as Data[K] | undefined;
+  }
+
+  /** True when `key` holds a value. */
+  async has<K extends keyof Data & string>(key: K): Promise<boolean> {
+    await this.load();
+    return this.#read(key) !== undefined;
+  }
+
+  /** Sets `key`. Setting a value equal to the current one is not a change. Throws CodecError for unstorable values. */
+  async set<K extends keyof Data & string>(key: K, value: Data[K]): Promise<void> {
+    assertUserKey(key);
+    if (value === undefined) return this.delete(key);
+    await this.load();
+    this.#write(key, value);
+  }
+
+  /** Removes `key`. Removing an absent key is not a change. */
+  async delete<K extends keyof Data & string>(key: K): Promise<void> {
+    assertUserKey(key);
+    await this.load();
+    this.#remove(key);
+  }
+
+  /** Removes every user key (core metadata such as login state stays: use `destroy()` to log out). */
+  async clear(): Promise<void> {
+    await this.load();
+    for (const key of this.#keys()) if (!key.startsWith('$')) this.#remove(key);
+  }
+
+  /** All user data as a plain object. */
+  async entries(): Promise<Partial<Data>> {
+    await this.load();
+    const result: SessionData = {};
+    for (const key of this.#keys()) {
+      if (!key.startsWith('$')) result[key] = this.#read(key);
+    }
+    return result as Partial<Data>;
+  }
+
+  /** Stores a one-time message for the next request that calls `consumeFlash(key)`. */
+  async flash(key: string, value: unknown): Promise<void> {
+    await this.load();
+    this.#write(META.flashPrefix + key, value);
+  }
+
+  /** Reads and removes a flash message; `undefined` when there is none. */
+  async consumeFlash<T = unknown>(key: string): Promise<T | undefined> {
+    await this.load();
+    const value = this.#read(META.flashPrefix + key);
+    if (value !== undefined) this.#remove(META.flashPrefix + key);
+    return value as T | undefined;
+  }
+
+  /**
+   * Makes the cookie persistent (`true`, for the `rememberMe` duration) or a browser-session cookie.
+   * Changing it issues a new ticket, since the session's lifetime class changes.
+   */
+  async rememberMe(on: boolean): Promise<void> {
+    await this.load();
+    if (on === (this.#read(META.remember) === true)) return;
+    if (on) this.#write(META.remember, true);
+    else this.#remove(META.remember);
+    this.#rotateToken();
+  }
+
+  /** Moves the session to a new ticket, keeping its data; the old ticket stops working at commit. */
+  async rotate(): Promise<void> {
+    await this.load();
+    this.#rotateToken();
+  }
+
+  /**
+   * Binds the session to `userId` after authentication: new ticket (no fixation, CWE-384), the
+   * auth time and request metadata recorded, a fresh absolute deadline, the CSRF secret renewed.
+   */
+  async login(userId: string, options: LoginOptions = {}): Promise<void> {
+    if (typeof userId !== 'string' || userId.length === 0) {
+      throw new SessionStateError('login(userId) needs a non-empty string user id.');
+    }
+    await this.load();
+    this.#rotateToken();
+    this.#userId = userId;
+    this.#write(META.authTime, this.#runtime.now());
+    if (options.amr !== undefined) this.#write(META.amr, [...options.amr]);
+    else this.#remove(META.amr);
+    if (this.#meta.ip !== undefined) this.#write(META.ip, this.#meta.ip);
+    if (this.#meta.userAgent !== undefined) this.#write(META.userAgent, this.#meta.userAgent);
+    this.#remove(META.csrf);
+    this.#absoluteCap = options.absoluteExpiresAt;
+    this.#runtime.emit('login', this, userId);
+  }
+
+  /** Deletes the session now and clears the cookie at commit. Later reads see an empty, new session. */
+  async destroy(): Promise<void> {
+    this.#assertOpen();
+    const key = this.#ticket.key;
+    if (key !== undefined && this.#ticket.kind === 'valid') {
+      await this.#runtime.deleteKey(key);
+      this.#runtime.emit('destroy', this, this.userIdOrNull());
+    }
+    this.#destroyed = true;
+    this.#record = undefined;
+    this.#loading = Promise.resolve();
+    this.#pending.clear();
+    this.#decoded.clear();
+    this.#userId = undefined;
+    this.#newToken = undefined;
+    this.#rotated = false;
+  }
+
+  /** The user the session belongs to, or `null`. */
+  async userId(): Promise<string | null> {
+    await this.load();
+    return this.userIdOrNull();
+  }
+
+  /** Metadata: times, owner, auth time, remember-me. */
+  async info(): Promise<SessionInfo> {
+    await this.load();
+    const record = this.#record;
+    const authTime = this.#read(META.authTime);
+    return {
+      isNew: record === undefined,
+      userId: this.userIdOrNull(),
+      createdAt: record?.createdAt,
+      lastSeenAt: record?.lastSeenAt,
+      expiresAt: record?.expiresAt,
+      absoluteExpiresAt: record?.absoluteExpiresAt,
+      authTime: typeof authTime === 'number' ? authTime : undefined,
+      rememberMe: this.#read(META.remember) === true,
+    };
+  }
+
+  /** Loads the session from the store if it has not been loaded (lazy; at most once per request). */
+  load(): Promise<void> {
+    this.#assertOpen();
+    this.#loading ??= this.#fetch();
+    return this.#loading;
+  }
+
+  async #fetch(): Promise<void> {
+    if (this.#ticket.kind !== 'valid') return;
+    const record = await this.#runtime.fetchLive(this.#ticket.key!, this);
+    if (record === undefined) return;
+    // Decode every value now: a record that fails is treated as absent, never half-handed to the app.
+    try {
+      for (const [key, encoded] of Object.entries(record.data)) {
+        this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
+      }
+    } catch (error) {
+      this.#decoded.clear();
+      this.#runtime.reportCorrupt(this, record, error);
+      return;
+    }
+    this.#record = record;
+  }
+
+  // ---- internal surface for the commit (package-private by convention) ----
+
+  /** @internal */ get ticket(): PresentedTicket {
+    return this.#ticket;
+  }
+  /** @internal */ get record(): StoreRecord | undefined {
+    return this.#record;
+  }
+  /** @internal */ get pending(): ReadonlyMap<string, Pending> {
+    return this.#pending;
+  }
+  /** @internal */ get requestMeta(): RequestMeta {
+    return this.#meta;
+  }
+  /** @internal */ get rotated(): boolean {
+    return this.#rotated;
+  }
+  /** @internal */ get destroyed(): boolean {
+    return this.#destroyed;
+  }
+  /** @internal */ get absoluteCap(): number | undefined {
+    return this.#absoluteCap;
+  }
+  /** @internal */ get userChanged(): boolean {
+    return this.#userId !== undefined && this.#userId !== (this.#record?.userId ?? null);
+  }
+  /** @internal */ userIdOrNull(): string | null {
+    return this.#userId !== undefined ? this.#userId : (this.#record?.userId ?? null);
+  }
+  /** @internal The token the commit stores under, minting one for new sessions. */
+  nextToken(): string {
+    if (this.#newToken === undefined) this.#newToken = this.#runtime.generateToken();
+    return this.#newToken;
+  }
+  /** @internal */ isRemembered(): boolean {
+    return this.#loading !== undefined && this.#read(META.remember) === true;
+  }
+  /** @internal The full encoded data after this request's changes. */
+  mergedData(): Record<string, string> {
+    const data: Record<string, string> = { ...this.#record?.data };
+    for (const [key, value] of this.#pending) {
+      if (value === DELETED) delete data[key];
+      else data[key] = value;
+    }
+    return data;
+  }
+  /** @internal Forbids further use: the response is on its way. */
+  markCommitted(): void {
+    this.#committed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#committed)
+      throw new SessionStateError('This session was already committed; use it before the response is sent.');
+  }
+
+  #keys(): Set<string> {
+    const keys = new Set(Object.keys(this.#record?.data ?? {}));
+    for (const [key, value] of this.#pending) {
+      if (value === DELETED) keys.delete(key);
+      else keys.add(key);
+    }
+    return keys;
+  }
+
+  #read(key: string): unknown {
+    if (this.#decoded.has(key)) return this.#decoded.get(key);
+    const pending = this.#pending.get(key);
+    const encoded =
+      pending === undefined ? this.#record?.data[key] : pending === DELETED ? undefined : pending;
+    if (encoded === undefined) return undefined;
+    // Loaded values were decoded at load; only values written in this request reach here.
+    const value = decodeValue(encoded, this.#runtime.codecLimits);
+    this.#decoded.set(key, value);
+    return value;
+  }
+
+  #write(key: string, value: unknown): void {
+    this.#assertOpen();
+    const current = this.#read(key);
+    if (current !== undefined && codecEqual(current, value)) return;
+    const encoded = encodeValue(value, this.#runtime.codecLimits);
+    this.#pending.set(key, encoded);
+    // Cache the decoded form of what was stored, so later reads see exactly what a reload would.
+    this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
+  }
+
+  #remove(key: string): void {
+    this.#assertOpen();
+    if (this.#read(key) === undefined) return;
+    if (this.#record?.data[key] === undefined) this.#pending.delete(key);
+    else this.#pending.set(key, DELETED);
+    this.#decoded.delete(key);
+  }
+
+  #rotateToken(): void {
+    this.#assertOpen();
+    this.#rotated = true;
+    this.#newToken = this.#runtime.generateToken();
+  }
+}
+
+function assertUserKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 36 /* $ */) {
+    throw new CodecError(
+      `Session key ${JSON.stringify(key)} is not allowed: keys must be non-empty and not start with "$" (reserved for coatcheck).`,
+    );
+  }
+}
+
+/** @internal Whether a pending entry is a deletion. */
+export function isDeletion(value: Pending): value is typeof DELETED {
+  return value === DELETED;
+}

@@ -1,0 +1,83 @@
+/**
+ * Finds and verifies the ticket a request presents, without I/O: the cookie first, then the
+ * configured header. Anything malformed, badly signed or ambiguous is rejected here, so a bad
+ * ticket never costs a store round trip.
+ */
+import { readCookie } from './cookie.ts';
+import type { SessionEvents } from './events.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { PresentedTicket } from './session.ts';
+import { decodeTicket, storeKeyFor } from './token.ts';
+
+/** What an adapter hands core about a request. Strings only: adapters never interpret tickets. */
+export interface LoadInput {
+  /** The raw `Cookie` header. */
+  readonly cookie?: string | null | undefined;
+  /** The raw value of the configured ticket header (`header` option), if any. */
+  readonly header?: string | null | undefined;
+  /** Client address, recorded at login and shown in session lists. */
+  readonly ip?: string | undefined;
+  /** `User-Agent`, recorded at login and shown in session lists. */
+  readonly userAgent?: string | undefined;
+}
+
+const NO_TICKET: PresentedTicket = {
+  kind: 'none',
+  inCookie: false,
+  token: undefined,
+  key: undefined,
+  staleSignature: false,
+};
+
+/** Why a ticket was rejected, for the matching audit event. */
+export type Rejection = 'invalid_token' | 'invalid_signature' | 'ambiguous_cookie';
+
+/** Reads the ticket of one request. `onReject` is told why a present ticket was refused. */
+export function readTicket(
+  input: LoadInput,
+  options: ResolvedOptions,
+  onReject: (reason: Rejection) => void,
+): PresentedTicket {
+  const cookie = options.cookie;
+  if (cookie !== undefined && input.cookie) {
+    const found = readCookie(input.cookie, cookie.name);
+    if (found.value !== undefined) {
+      // Two different session cookies (e.g. one planted for a parent domain): trust neither.
+      if (found.conflicting) {
+        onReject('ambiguous_cookie');
+        return { ...NO_TICKET, kind: 'rejected', inCookie: true };
+      }
+      return verify(found.value, true, options, onReject);
+    }
+  }
+  const header = options.header;
+  if (header !== undefined && input.header) {
+    let value = input.header;
+    if (header.bearer) {
+      if (value.length < 7 || value.slice(0, 7).toLowerCase() !== 'bearer ') return NO_TICKET;
+      value = value.slice(7).trim();
+    }
+    return verify(value, false, options, onReject);
+  }
+  return NO_TICKET;
+}
+
+function verify(
+  ticket: string,
+  inCookie: boolean,
+  options: ResolvedOptions,
+  onReject: (reason: Rejection) => void,
+): PresentedTicket {
+  const check = decodeTicket(ticket, options.secrets);
+  if (!check.ok) {
+    onReject(check.reason === 'bad_signature' ? 'invalid_signature' : 'invalid_token');
+    return { ...NO_TICKET, kind: 'rejected', inCookie };
+  }
+  return {
+    kind: 'valid',
+    inCookie,
+    token: check.token,
+    key: storeKeyFor(check.token, options.keyPrefix),
+    staleSignature: check.stale,
+  };
+}

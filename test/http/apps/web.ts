@@ -1,0 +1,20 @@
+import { createAdaptorServer } from '@hono/node-server';
+import { withSessions } from '../../../src/adapters/web.ts';
+import { appScript } from '../app-script.ts';
+import { listen } from './listen.ts';
+import type { AdapterUnderTest } from './types.ts';
+
+export const webAdapter: AdapterUnderTest = {
+  name: 'web',
+  start: (sessions) => {
+    const fetch = withSessions(sessions, async (request, session) => {
+      const url = new URL(request.url);
+      const reply = await appScript(
+        { method: request.method, path: url.pathname, query: url.searchParams },
+        session,
+      );
+      return new Response(reply.body, { status: reply.status, headers: { 'content-type': 'text/plain' } });
+    });
+    return listen(createAdaptorServer({ fetch }) as import('node:http').Server);
+  },
+};
