@@ -4,7 +4,6 @@
  * ticket never costs a store round trip.
  */
 import { readCookie } from './cookie.ts';
-import type { SessionEvents } from './events.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { PresentedTicket } from './session.ts';
 import { decodeTicket, storeKeyFor } from './token.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSessions, type Sessions, type SessionsOptions } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
-import { type CountedStore, countingStore } from '../support/counting-store.ts';
+import { countingStore } from '../support/counting-store.ts';
 import type { AppData } from './app-script.ts';
 import { adaptersUnderTest } from './apps/all.ts';
 import type { RunningApp } from './apps/types.ts';

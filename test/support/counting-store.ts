@@ -8,20 +8,23 @@ export type CountedStore = Store & { readonly calls: Map<string, number>; total(
 
 export function countingStore(inner: Store): CountedStore {
   const calls = new Map<string, number>();
-  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+  const count = <T>(name: string, result: T): T => {
+    calls.set(name, (calls.get(name) ?? 0) + 1);
+    return result;
+  };
   const wrapped: Store = {
     name: inner.name,
-    get: (key) => (count('get'), inner.get(key)),
-    create: (key, record) => (count('create'), inner.create(key, record)),
-    update: (key, patch) => (count('update'), inner.update(key, patch)),
-    touch: (key, window) => (count('touch'), inner.touch(key, window)),
-    delete: (key) => (count('delete'), inner.delete(key)),
+    get: (key) => count('get', inner.get(key)),
+    create: (key, record) => count('create', inner.create(key, record)),
+    update: (key, patch) => count('update', inner.update(key, patch)),
+    touch: (key, window) => count('touch', inner.touch(key, window)),
+    delete: (key) => count('delete', inner.delete(key)),
     close: () => inner.close(),
   };
   const optional: Partial<Store> = {};
-  if (inner.listByUser) optional.listByUser = (userId) => (count('listByUser'), inner.listByUser!(userId));
+  if (inner.listByUser) optional.listByUser = (userId) => count('listByUser', inner.listByUser!(userId));
   if (inner.deleteByUser)
-    optional.deleteByUser = (userId, except) => (count('deleteByUser'), inner.deleteByUser!(userId, except));
+    optional.deleteByUser = (userId, except) => count('deleteByUser', inner.deleteByUser!(userId, except));
   if (inner.purgeExpired) optional.purgeExpired = () => inner.purgeExpired!();
   if (inner.count) optional.count = () => inner.count!();
   return Object.assign(wrapped, optional, {

@@ -38,7 +38,12 @@ export function canConnect(host: string, port: number, timeoutMs = 1000): Promis
  */
 export async function serviceSkipReason(name: ServiceName): Promise<string | undefined> {
   const url = new URL(serviceUrls[name]);
-  const defaults: Record<ServiceName, number> = { redis: 6379, postgres: 5432, mysql: 3306, memcached: 11211 };
+  const defaults: Record<ServiceName, number> = {
+    redis: 6379,
+    postgres: 5432,
+    mysql: 3306,
+    memcached: 11211,
+  };
   const port = url.port ? Number(url.port) : defaults[name];
   const host = url.hostname || '127.0.0.1';
   if (await canConnect(host, port)) return undefined;
