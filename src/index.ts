@@ -28,6 +28,7 @@ export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
 export { Session } from './core/session.ts';
 export type { Sessions, UserSession } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';
+export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {
   EncodedData,
   NewStoreRecord,

@@ -6,6 +6,7 @@ import type { CodecLimits } from './codec.ts';
 import { defaultCodecLimits } from './codec.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { ConfigError } from './errors.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
 import type { Store } from './store.ts';
 
 /** Cookie settings. Defaults: `__Host-sid` (or `sid` when not secure), HttpOnly, Secure, SameSite=Lax, Path=/. */
@@ -60,6 +61,11 @@ export interface SessionsOptions {
   readonly codecLimits?: Partial<CodecLimits>;
   /** The clock, in ms since the epoch. Default `Date.now`. Inject one in tests. */
   readonly now?: () => number;
+  /**
+   * Validates the user data of every loaded session with any Standard Schema validator (zod,
+   * valibot, arktype...). Data that fails is treated as corrupt: a `corrupt_record` event and a fresh session.
+   */
+  readonly schema?: StandardSchemaV1;
 }
 
 /** Options after defaults and validation. */
@@ -77,6 +83,7 @@ export interface ResolvedOptions {
   readonly maxSessionBytes: number;
   readonly codecLimits: CodecLimits;
   readonly now: () => number;
+  readonly schema: StandardSchemaV1 | undefined;
 }
 
 export interface ResolvedCookie {
@@ -145,6 +152,7 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     maxSessionBytes,
     codecLimits: { ...defaultCodecLimits, ...options.codecLimits },
     now: options.now ?? Date.now,
+    schema: options.schema,
   };
 }
 

@@ -5,11 +5,13 @@
 import type { CodecLimits } from './codec.ts';
 import type { SessionEventName } from './events.ts';
 import type { Session } from './session.ts';
+import type { StandardSchemaV1 } from './standard-schema.ts';
 import type { StoreRecord } from './store.ts';
 
 /** @internal Implemented by the session manager. */
 export interface SessionRuntime {
   readonly codecLimits: CodecLimits;
+  readonly schema: StandardSchemaV1 | undefined;
   now(): number;
   generateToken(): string;
   /** The live record at `key` (expiry re-checked by core), or undefined. */

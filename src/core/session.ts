@@ -4,7 +4,7 @@
  * commit can send the store a patch instead of the whole record.
  */
 import { codecEqual, decodeValue, encodeValue } from './codec.ts';
-import { CodecError, SessionStateError } from './errors.ts';
+import { CodecError, CorruptRecordError, SessionStateError } from './errors.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { StoreRecord } from './store.ts';
 
@@ -265,6 +265,22 @@ export class Session<Data extends SessionData = SessionData> {
       this.#decoded.clear();
       this.#runtime.reportCorrupt(this, record, error);
       return;
+    }
+    const schema = this.#runtime.schema;
+    if (schema !== undefined) {
+      const user: SessionData = {};
+      for (const [key, value] of this.#decoded) if (key.charCodeAt(0) !== 36) user[key] = value;
+      const result = await schema['~standard'].validate(user);
+      if (result.issues !== undefined) {
+        this.#decoded.clear();
+        const detail = result.issues.map((issue) => issue.message).join('; ');
+        this.#runtime.reportCorrupt(
+          this,
+          record,
+          new CorruptRecordError(`Session data failed schema validation: ${detail}`),
+        );
+        return;
+      }
     }
     this.#record = record;
   }

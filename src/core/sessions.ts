@@ -63,6 +63,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly options: ResolvedOptions;
   readonly capabilities: StoreCapabilities;
   readonly codecLimits: ResolvedOptions['codecLimits'];
+  readonly schema: ResolvedOptions['schema'];
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #commitStore: CommitStore;
@@ -70,6 +71,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.codecLimits = options.codecLimits;
+    this.schema = options.schema;
     this.capabilities = storeCapabilities(options.store);
     const store = options.store;
     this.#commitStore = {
