@@ -1,0 +1,223 @@
+/**
+ * `coatcheck/stores/memory`: an in-process store for development, tests and single-process apps.
+ *
+ * Sessions live in this process's memory: they vanish on restart and are not shared between
+ * processes, so core warns when it is used in production. Offers every optional capability.
+ */
+import { ConfigError } from '../core/errors.ts';
+import type {
+  EncodedData,
+  NewStoreRecord,
+  Store,
+  StoreEntry,
+  StorePatch,
+  StoreRecord,
+  StoreTouch,
+} from '../core/store.ts';
+
+/** Options of {@link memoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most records kept. When full, creating a record evicts the least recently used one (a `get`,
+   * `update` or `touch` counts as use). A positive integer; default 10 000.
+   */
+  readonly maxEntries?: number;
+  /**
+   * How often (ms) a background sweep removes expired records. The timer is `unref()`'d, so it
+   * never keeps the process alive, and `close()` clears it. `0` disables the sweep (expired records
+   * are still invisible and are removed when read). Default 60 000.
+   */
+  readonly sweepIntervalMs?: number;
+  /** The clock, in ms since the epoch; default `Date.now`. Inject one in tests. */
+  readonly now?: () => number;
+}
+
+/** A memory store: the required methods plus every optional capability. */
+export type MemoryStore = Store &
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>>;
+
+function freezeRecord(record: StoreRecord, data: EncodedData): StoreRecord {
+  // Callers get the stored object itself, so it must be immutable, data included.
+  return Object.freeze({
+    data: Object.freeze(data),
+    userId: record.userId,
+    createdAt: record.createdAt,
+    lastSeenAt: record.lastSeenAt,
+    expiresAt: record.expiresAt,
+    absoluteExpiresAt: record.absoluteExpiresAt,
+    rev: record.rev,
+  });
+}
+
+/** A copy of `data` with `patch` applied. Built from entries so a `__proto__` key stays a plain key. */
+function patchData(data: EncodedData, patch: StorePatch): EncodedData {
+  const removed = new Set(patch.del);
+  const kept = Object.entries(data).filter(([key]) => !removed.has(key) && !Object.hasOwn(patch.set, key));
+  return Object.fromEntries([...kept, ...Object.entries(patch.set)]);
+}
+
+function validate(options: MemoryStoreOptions): { maxEntries: number; sweepIntervalMs: number } {
+  const maxEntries = options.maxEntries ?? 10_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    throw new ConfigError(`memoryStore: maxEntries must be a positive integer, got ${maxEntries}.`);
+  }
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  if (!Number.isFinite(sweepIntervalMs) || sweepIntervalMs < 0) {
+    throw new ConfigError(
+      `memoryStore: sweepIntervalMs must be a non-negative number of ms (0 disables the sweep), got ${sweepIntervalMs}.`,
+    );
+  }
+  return { maxEntries, sweepIntervalMs };
+}
+
+/**
+ * Creates an in-memory store: for development, tests and single-process apps only (sessions are
+ * lost on restart and not shared between processes; core warns in production).
+ *
+ * Least-recently-used records are evicted beyond `maxEntries`; expiry is enforced on every read and
+ * by a periodic sweep. Records are frozen, so a caller can never change the stored copy.
+ *
+ * @throws ConfigError (`COATCHECK_CONFIG`) when `maxEntries` or `sweepIntervalMs` is invalid.
+ * @example
+ * const sessions = createSessions({ store: memoryStore({ maxEntries: 1000 }) });
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const { maxEntries, sweepIntervalMs } = validate(options);
+  const now = options.now ?? Date.now;
+  // Map iteration order is insertion order: re-inserting on use keeps the LRU record first.
+  const records = new Map<string, StoreRecord>();
+  const byUser = new Map<string, Set<string>>();
+
+  const index = (key: string, userId: string | null) => {
+    if (userId === null) return;
+    const keys = byUser.get(userId);
+    if (keys) keys.add(key);
+    else byUser.set(userId, new Set([key]));
+  };
+  const unindex = (key: string, userId: string | null) => {
+    if (userId === null) return;
+    const keys = byUser.get(userId);
+    if (!keys) return;
+    keys.delete(key);
+    if (keys.size === 0) byUser.delete(userId);
+  };
+  const remove = (key: string, record: StoreRecord) => {
+    records.delete(key);
+    unindex(key, record.userId);
+  };
+  /** The live record at `key`, dropping it when expired. */
+  const live = (key: string): StoreRecord | undefined => {
+    const record = records.get(key);
+    if (!record) return undefined;
+    if (record.expiresAt <= now()) {
+      remove(key, record);
+      return undefined;
+    }
+    return record;
+  };
+  /** Stores `record` as the most recently used entry. */
+  const put = (key: string, record: StoreRecord) => {
+    records.delete(key);
+    records.set(key, record);
+  };
+  const purgeExpired = () => {
+    const at = now();
+    let removed = 0;
+    for (const [key, record] of records) {
+      if (record.expiresAt <= at) {
+        remove(key, record);
+        removed++;
+      }
+    }
+    return removed;
+  };
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (sweepIntervalMs > 0) {
+    timer = setInterval(purgeExpired, sweepIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    name: 'memory',
+    async get(key) {
+      const record = live(key);
+      if (record) put(key, record);
+      return record;
+    },
+    async create(key, record: NewStoreRecord) {
+      if (live(key)) return false;
+      if (records.size >= maxEntries) purgeExpired();
+      for (const [oldest, evicted] of records) {
+        if (records.size < maxEntries) break;
+        remove(oldest, evicted);
+      }
+      put(key, freezeRecord({ ...record, rev: 1 }, { ...record.data }));
+      index(key, record.userId);
+      return true;
+    },
+    async update(key, patch: StorePatch) {
+      const current = live(key);
+      if (!current) return false;
+      const userId = patch.userId === undefined ? current.userId : patch.userId;
+      const next = {
+        ...current,
+        userId,
+        lastSeenAt: patch.lastSeenAt,
+        expiresAt: patch.expiresAt,
+        rev: current.rev + 1,
+      };
+      put(key, freezeRecord(next, patchData(current.data, patch)));
+      if (userId !== current.userId) {
+        unindex(key, current.userId);
+        index(key, userId);
+      }
+      return true;
+    },
+    async touch(key, window: StoreTouch) {
+      const current = live(key);
+      if (!current) return false;
+      put(
+        key,
+        freezeRecord(
+          { ...current, lastSeenAt: window.lastSeenAt, expiresAt: window.expiresAt },
+          current.data,
+        ),
+      );
+      return true;
+    },
+    async delete(key) {
+      const record = records.get(key);
+      if (record) remove(key, record);
+    },
+    async close() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    },
+    async listByUser(userId) {
+      const entries: StoreEntry[] = [];
+      for (const key of [...(byUser.get(userId) ?? [])]) {
+        const record = live(key);
+        if (record) entries.push({ key, record });
+      }
+      return entries;
+    },
+    async deleteByUser(userId, exceptKey) {
+      let removed = 0;
+      for (const key of [...(byUser.get(userId) ?? [])]) {
+        if (key === exceptKey) continue;
+        // An expired record is removed too, but only live sessions count as logged out.
+        if (live(key)) removed++;
+        const record = records.get(key);
+        if (record) remove(key, record);
+      }
+      return removed;
+    },
+    async purgeExpired() {
+      return purgeExpired();
+    },
+    async count() {
+      return records.size;
+    },
+  };
+}
