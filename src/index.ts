@@ -7,7 +7,10 @@ export type { CodecLimits } from './core/codec.ts';
 export type { CommitResult } from './core/commit.ts';
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
+export type { CsrfRequest } from './core/csrf.ts';
+export { verifyCsrf } from './core/csrf.ts';
 export type { Duration } from './core/duration.ts';
+export type { ValueCipher } from './core/encryption.ts';
 export type { ErrorCode } from './core/errors.ts';
 export {
   CoatcheckError,

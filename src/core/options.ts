@@ -5,6 +5,7 @@
 import type { CodecLimits } from './codec.ts';
 import { defaultCodecLimits } from './codec.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
+import { createValueCipher, type ValueCipher } from './encryption.ts';
 import { ConfigError } from './errors.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
 import type { Store } from './store.ts';
@@ -66,6 +67,11 @@ export interface SessionsOptions {
    * valibot, arktype...). Data that fails is treated as corrupt: a `corrupt_record` event and a fresh session.
    */
   readonly schema?: StandardSchemaV1;
+  /**
+   * Encrypt every stored value with AES-256-GCM. `keys[0]` encrypts, all decrypt; values under an
+   * older key are re-encrypted on the session's next write. Each key: 32 bytes, raw or base64.
+   */
+  readonly encryption?: { readonly keys: readonly (string | Uint8Array)[] };
 }
 
 /** Options after defaults and validation. */
@@ -84,6 +90,7 @@ export interface ResolvedOptions {
   readonly codecLimits: CodecLimits;
   readonly now: () => number;
   readonly schema: StandardSchemaV1 | undefined;
+  readonly cipher: ValueCipher | undefined;
 }
 
 export interface ResolvedCookie {
@@ -153,6 +160,7 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     codecLimits: { ...defaultCodecLimits, ...options.codecLimits },
     now: options.now ?? Date.now,
     schema: options.schema,
+    cipher: options.encryption === undefined ? undefined : createValueCipher(options.encryption.keys),
   };
 }
 

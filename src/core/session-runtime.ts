@@ -3,6 +3,7 @@
  * limits, and the store operations that happen before commit (lazy load, destroy).
  */
 import type { CodecLimits } from './codec.ts';
+import type { ValueCipher } from './encryption.ts';
 import type { SessionEventName } from './events.ts';
 import type { Session } from './session.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
@@ -12,6 +13,7 @@ import type { StoreRecord } from './store.ts';
 export interface SessionRuntime {
   readonly codecLimits: CodecLimits;
   readonly schema: StandardSchemaV1 | undefined;
+  readonly cipher: ValueCipher | undefined;
   now(): number;
   generateToken(): string;
   /** The live record at `key` (expiry re-checked by core), or undefined. */

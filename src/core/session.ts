@@ -77,6 +77,8 @@ export class Session<Data extends SessionData = SessionData> {
   #destroyed = false;
   #committed = false;
   #absoluteCap: number | undefined;
+  /** Keys whose stored value is sealed under an old encryption key: re-sealed with the next write. */
+  readonly #stale = new Set<string>();
 
   /** @internal Created by `sessions.load()`. */
   constructor(runtime: SessionRuntime, ticket: PresentedTicket, meta: RequestMeta) {
@@ -222,6 +224,25 @@ export class Session<Data extends SessionData = SessionData> {
     this.#rotated = false;
   }
 
+  /**
+   * The session's CSRF token, created on first use (which makes the session worth storing).
+   * Put it in forms; check it with `verifyCsrf`. Renewed by `login()`.
+   */
+  async csrfToken(): Promise<string> {
+    const existing = await this.existingCsrfToken();
+    if (existing !== undefined) return existing;
+    const token = this.#runtime.generateToken();
+    this.#write(META.csrf, token);
+    return token;
+  }
+
+  /** The CSRF token if one was issued, without creating one. */
+  async existingCsrfToken(): Promise<string | undefined> {
+    await this.load();
+    const value = this.#read(META.csrf);
+    return typeof value === 'string' ? value : undefined;
+  }
+
   /** The user the session belongs to, or `null`. */
   async userId(): Promise<string | null> {
     await this.load();
@@ -257,11 +278,19 @@ export class Session<Data extends SessionData = SessionData> {
     const record = await this.#runtime.fetchLive(this.#ticket.key!, this);
     if (record === undefined) return;
     // Decode every value now: a record that fails is treated as absent, never half-handed to the app.
+    const cipher = this.#runtime.cipher;
     try {
-      for (const [key, encoded] of Object.entries(record.data)) {
-        this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
+      for (const [key, stored] of Object.entries(record.data)) {
+        let text = stored;
+        if (cipher !== undefined) {
+          const opened = cipher.open(stored, key);
+          text = opened.plaintext;
+          if (opened.stale) this.#stale.add(key);
+        }
+        this.#decoded.set(key, decodeValue(text, this.#runtime.codecLimits));
       }
     } catch (error) {
+      this.#stale.clear();
       this.#decoded.clear();
       this.#runtime.reportCorrupt(this, record, error);
       return;
@@ -357,7 +386,9 @@ export class Session<Data extends SessionData = SessionData> {
       pending === undefined ? this.#record?.data[key] : pending === DELETED ? undefined : pending;
     if (encoded === undefined) return undefined;
     // Loaded values were decoded at load; only values written in this request reach here.
-    const value = decodeValue(encoded, this.#runtime.codecLimits);
+    const cipher = this.#runtime.cipher;
+    const text = cipher === undefined ? encoded : cipher.open(encoded, key).plaintext;
+    const value = decodeValue(text, this.#runtime.codecLimits);
     this.#decoded.set(key, value);
     return value;
   }
@@ -367,9 +398,10 @@ export class Session<Data extends SessionData = SessionData> {
     const current = this.#read(key);
     if (current !== undefined && codecEqual(current, value)) return;
     const encoded = encodeValue(value, this.#runtime.codecLimits);
-    this.#pending.set(key, encoded);
+    this.#pending.set(key, this.#seal(encoded, key));
     // Cache the decoded form of what was stored, so later reads see exactly what a reload would.
     this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
+    this.#resealStale();
   }
 
   #remove(key: string): void {
@@ -378,12 +410,30 @@ export class Session<Data extends SessionData = SessionData> {
     if (this.#record?.data[key] === undefined) this.#pending.delete(key);
     else this.#pending.set(key, DELETED);
     this.#decoded.delete(key);
+    this.#stale.delete(key);
+    this.#resealStale();
   }
 
   #rotateToken(): void {
     this.#assertOpen();
     this.#rotated = true;
     this.#newToken = this.#runtime.generateToken();
+    this.#resealStale();
+  }
+
+  #seal(encoded: string, key: string): string {
+    const cipher = this.#runtime.cipher;
+    return cipher === undefined ? encoded : cipher.seal(encoded, key);
+  }
+
+  /** Piggybacks re-encryption of values under old keys on a write that happens anyway. */
+  #resealStale(): void {
+    if (this.#stale.size === 0) return;
+    for (const key of this.#stale) {
+      if (this.#pending.has(key)) continue;
+      this.#pending.set(key, this.#seal(encodeValue(this.#decoded.get(key), this.#runtime.codecLimits), key));
+    }
+    this.#stale.clear();
   }
 }
 

@@ -64,6 +64,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly capabilities: StoreCapabilities;
   readonly codecLimits: ResolvedOptions['codecLimits'];
   readonly schema: ResolvedOptions['schema'];
+  readonly cipher: ResolvedOptions['cipher'];
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #commitStore: CommitStore;
@@ -72,6 +73,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     this.options = options;
     this.codecLimits = options.codecLimits;
     this.schema = options.schema;
+    this.cipher = options.cipher;
     this.capabilities = storeCapabilities(options.store);
     const store = options.store;
     this.#commitStore = {
@@ -128,7 +130,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     const record = await this.#call('get', () => this.options.store.get(key));
     if (record === undefined) return undefined;
     const now = this.now();
-    const reason = expiryReason(this.options, record, now, isRemembered(record));
+    const reason = expiryReason(this.options, record, now, this.#remembered(record));
     if (reason === undefined) return record;
     // Dead by our clock even if the store still holds it: never revive it, and clean it up.
     this.#events.emit('expire', {
@@ -170,7 +172,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     for (const { key, record } of entries) {
       if (
         record.userId !== userId ||
-        expiryReason(this.options, record, now, isRemembered(record)) !== undefined
+        expiryReason(this.options, record, now, this.#remembered(record)) !== undefined
       )
         continue;
       result.push({
@@ -178,8 +180,8 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
         createdAt: record.createdAt,
         lastSeenAt: record.lastSeenAt,
         expiresAt: record.expiresAt,
-        ip: decodeString(record.data[META.ip]),
-        userAgent: decodeString(record.data[META.userAgent]),
+        ip: this.#readString(record.data[META.ip], META.ip),
+        userAgent: this.#readString(record.data[META.userAgent], META.userAgent),
         current: key === currentKey,
       });
     }
@@ -221,6 +223,30 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     return this.options.store;
   }
 
+  /** Whether a stored record is a remembered session (its idle window is the remember-me duration). */
+  #remembered(record: StoreRecord): boolean {
+    const stored = record.data[META.remember];
+    if (stored === undefined) return false;
+    if (this.cipher === undefined) return stored === 'true';
+    try {
+      return this.cipher.open(stored, META.remember).plaintext === 'true';
+    } catch {
+      return false;
+    }
+  }
+
+  /** A string stored by core (IP, user agent), opened and decoded; undefined when unreadable. */
+  #readString(encoded: string | undefined, field: string): string | undefined {
+    if (encoded === undefined) return undefined;
+    try {
+      const text = this.cipher === undefined ? encoded : this.cipher.open(encoded, field).plaintext;
+      const value = decodeValue(text, this.codecLimits);
+      return typeof value === 'string' ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   #idOf(key: string): string {
     return key.slice(this.options.keyPrefix.length);
   }
@@ -249,19 +275,5 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
       }
       throw error;
     }
-  }
-}
-
-function isRemembered(record: StoreRecord): boolean {
-  return record.data[META.remember] === 'true';
-}
-
-function decodeString(encoded: string | undefined): string | undefined {
-  if (encoded === undefined) return undefined;
-  try {
-    const value = decodeValue(encoded);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

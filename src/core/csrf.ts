@@ -1,0 +1,47 @@
+/**
+ * CSRF protection for cookie sessions: a synchronizer token bound to the session (renewed at
+ * login), plus a Fetch Metadata / Origin check for unsafe methods. Both must pass.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { CsrfError } from './errors.ts';
+import type { Session, SessionData } from './session.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** What the check needs from the request; adapters fill it from their framework. */
+export interface CsrfRequest {
+  readonly method: string;
+  /** The token the client sent back (form field or header). */
+  readonly token: string | null | undefined;
+  /** `Sec-Fetch-Site` header. */
+  readonly secFetchSite?: string | null | undefined;
+  /** `Origin` header. */
+  readonly origin?: string | null | undefined;
+  /** The origin the app is served from, e.g. `https://example.com`; when given, `Origin` must match it. */
+  readonly expectedOrigin?: string | undefined;
+}
+
+/**
+ * Verifies an unsafe request: rejects cross-site requests by Fetch Metadata (`Sec-Fetch-Site` of
+ * `cross-site`) or a mismatched `Origin`, then compares the token with the session's in constant time.
+ * Safe methods pass without a token.
+ * @throws CsrfError (code COATCHECK_CSRF, status 403).
+ */
+export async function verifyCsrf<Data extends SessionData>(
+  session: Session<Data>,
+  request: CsrfRequest,
+): Promise<void> {
+  if (SAFE_METHODS.has(request.method.toUpperCase())) return;
+  if (request.secFetchSite === 'cross-site')
+    throw new CsrfError('Cross-site request refused (Sec-Fetch-Site: cross-site).');
+  if (request.origin && request.expectedOrigin !== undefined && request.origin !== request.expectedOrigin) {
+    throw new CsrfError(`Request from origin ${request.origin} refused; expected ${request.expectedOrigin}.`);
+  }
+  const expected = await session.existingCsrfToken();
+  const given = request.token ?? '';
+  if (expected === undefined || given.length !== expected.length) {
+    throw new CsrfError('Missing or invalid CSRF token.');
+  }
+  if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
+    throw new CsrfError('Missing or invalid CSRF token.');
+}

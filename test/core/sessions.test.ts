@@ -1,0 +1,183 @@
+/**
+ * The session engine without HTTP: load, change, commit, against the real memory store.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CodecError,
+  createSessions,
+  type SessionEvent,
+  type Sessions,
+  type SessionsOptions,
+  type StandardSchemaV1,
+  UnsupportedError,
+} from '../../src/index.ts';
+import { memoryStore } from '../../src/stores/memory.ts';
+
+type Data = { count: number; a: string; b: string; cart: string[] };
+
+function setup(options: Partial<SessionsOptions> = {}) {
+  const store = memoryStore();
+  const sessions = createSessions<Data>({ store, cookie: { secure: false, name: 'sid' }, ...options });
+  const events: SessionEvent[] = [];
+  for (const name of ['create', 'rotate', 'login', 'destroy', 'revoke', 'expire', 'invalid_token', 'corrupt_record'] as const) {
+    sessions.on(name, (event) => events.push(event));
+  }
+  return { store, sessions, events };
+}
+
+/** The cookie header a browser would send back after `setCookie`. */
+function cookieOf(setCookie: string | undefined): string {
+  assert.ok(setCookie, 'expected a Set-Cookie');
+  return setCookie.split(';')[0]!;
+}
+
+async function newSession(sessions: Sessions<Data>, data: Partial<Data> = { count: 1 }, userId?: string) {
+  const session = sessions.load({ ip: '203.0.113.7', userAgent: 'test-agent' });
+  for (const [key, value] of Object.entries(data)) await session.set(key as 'count', value as number);
+  if (userId !== undefined) await session.login(userId);
+  const result = await sessions.commit(session, { status: 200 });
+  return { cookie: cookieOf(result.setCookie), token: session.token };
+}
+
+describe('session engine', () => {
+  it('emits create, login and rotate events carrying the hashed id, never the token', async () => {
+    const { sessions, events } = setup();
+    const { token } = await newSession(sessions, { count: 1 }, 'u1');
+    const types = events.map((event) => event.type);
+    assert.deepEqual(types, ['login', 'create']);
+    for (const event of events) {
+      assert.equal(JSON.stringify(event).includes(token), false);
+      assert.equal(event.userId, 'u1');
+    }
+    assert.match(events[1]!.sessionId!, /^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('two requests changing different keys of one session both keep their change', async () => {
+    const { sessions } = setup();
+    const { cookie } = await newSession(sessions);
+    const first = sessions.load({ cookie });
+    const second = sessions.load({ cookie });
+    await first.set('a', 'from first');
+    await second.set('b', 'from second');
+    await Promise.all([sessions.commit(first, { status: 200 }), sessions.commit(second, { status: 200 })]);
+    const check = sessions.load({ cookie });
+    assert.deepEqual(await check.entries(), { count: 1, a: 'from first', b: 'from second' });
+  });
+
+  it('a request that writes after a concurrent logout does not resurrect the session', async () => {
+    const { sessions } = setup();
+    const { cookie } = await newSession(sessions);
+    const slow = sessions.load({ cookie });
+    await slow.set('a', 'late write');
+    const logout = sessions.load({ cookie });
+    await logout.destroy();
+    await sessions.commit(logout, { status: 200 });
+    const result = await sessions.commit(slow, { status: 200 });
+    assert.match(result.setCookie ?? '', /Max-Age=0/, 'the late request clears the cookie');
+    const after = sessions.load({ cookie });
+    assert.equal(await after.get('count'), undefined);
+    assert.equal(after.isNew, true);
+  });
+
+  it('rotation keeps the data, kills the old ticket and keeps the absolute deadline', async () => {
+    const { sessions } = setup();
+    const { cookie } = await newSession(sessions, { count: 5 });
+    const before = await sessions.load({ cookie }).info();
+    const session = sessions.load({ cookie });
+    await session.rotate();
+    const result = await sessions.commit(session, { status: 200 });
+    const fresh = cookieOf(result.setCookie);
+    assert.notEqual(fresh, cookie);
+    const moved = sessions.load({ cookie: fresh });
+    assert.equal(await moved.get('count'), 5);
+    assert.equal((await moved.info()).absoluteExpiresAt, before.absoluteExpiresAt);
+    assert.equal(await sessions.load({ cookie }).get('count'), undefined);
+  });
+
+  it('lists and revokes a user\'s sessions, except the current one', async () => {
+    const { sessions, events } = setup();
+    const a = await newSession(sessions, { count: 1 }, 'alice');
+    await newSession(sessions, { count: 2 }, 'alice');
+    await newSession(sessions, { count: 3 }, 'bob');
+    const current = sessions.load({ cookie: a.cookie });
+    const list = await sessions.listUser('alice', { current });
+    assert.equal(list.length, 2);
+    assert.equal(list.filter((entry) => entry.current).length, 1);
+    assert.equal(list[0]!.ip, '203.0.113.7');
+    assert.equal(list[0]!.userAgent, 'test-agent');
+    assert.equal(await sessions.revokeUser('alice', { except: current }), 1);
+    assert.equal((await sessions.listUser('alice')).length, 1);
+    assert.equal(await sessions.load({ cookie: a.cookie }).get('count'), 1, 'the excepted session survives');
+    assert.equal((await sessions.listUser('bob')).length, 1);
+    assert.equal(events.filter((event) => event.type === 'revoke').length, 1);
+    const bobs = await sessions.listUser('bob');
+    assert.equal(await sessions.revokeSession('alice', bobs[0]!.sessionId), false, 'not alice\'s to revoke');
+    assert.equal(await sessions.revokeSession('bob', bobs[0]!.sessionId), true);
+    assert.equal((await sessions.listUser('bob')).length, 0);
+  });
+
+  it('a store without a user index says so with UnsupportedError', async () => {
+    const inner = memoryStore();
+    const { listByUser: _l, deleteByUser: _d, ...withoutIndex } = inner;
+    const sessions = createSessions({ store: { ...withoutIndex, name: 'bare' } });
+    await assert.rejects(sessions.listUser('x'), (error: unknown) => {
+      assert.ok(error instanceof UnsupportedError);
+      assert.equal(error.code, 'COATCHECK_UNSUPPORTED');
+      assert.match(error.message, /"bare" store cannot list/);
+      return true;
+    });
+  });
+
+  it('refuses unstorable values and oversized sessions with CodecError, storing nothing', async () => {
+    const { sessions, store } = setup({ maxSessionBytes: 1000 });
+    const session = sessions.load({});
+    await assert.rejects(session.set('cart', [() => 1] as unknown as string[]), CodecError);
+    await session.set('a', 'x'.repeat(2000));
+    await assert.rejects(sessions.commit(session, { status: 200 }), /over the limit of 1000/);
+    assert.equal(await store.count(), 0);
+    await assert.rejects(sessions.load({}).set('$remember' as 'a', 'x'), /reserved/);
+  });
+
+  it('data failing the Standard Schema is treated as corrupt: event and fresh session', async () => {
+    const schema: StandardSchemaV1 = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) =>
+          typeof (value as { count?: unknown }).count === 'number' && (value as { count: number }).count < 10
+            ? { value }
+            : { issues: [{ message: 'count must be below 10' }] },
+      },
+    };
+    const { sessions, events } = setup({ schema });
+    const ok = await newSession(sessions, { count: 3 });
+    assert.equal(await sessions.load({ cookie: ok.cookie }).get('count'), 3);
+    const bad = await newSession(sessions, { count: 42 });
+    const session = sessions.load({ cookie: bad.cookie });
+    assert.equal(await session.get('count'), undefined);
+    assert.equal(session.isNew, true);
+    const corrupt = events.find((event) => event.type === 'corrupt_record');
+    assert.match(String((corrupt as { error?: Error } | undefined)?.error?.message), /count must be below 10/);
+  });
+
+  it('a malformed ticket emits invalid_token and costs nothing', async () => {
+    const { sessions, events } = setup();
+    const session = sessions.load({ cookie: 'sid=not-a-token' });
+    assert.equal(await session.get('count'), undefined);
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['invalid_token'],
+    );
+  });
+
+  it('close() waits for a commit in flight', async () => {
+    const { sessions, store } = setup();
+    const session = sessions.load({});
+    await session.set('count', 1);
+    const commit = sessions.commit(session, { status: 200 });
+    await sessions.close();
+    await commit;
+    assert.equal(await store.count(), 1);
+  });
+});
