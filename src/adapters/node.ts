@@ -18,6 +18,15 @@ export interface NodeAdapterOptions {
    * Default `false`: the socket address.
    */
   readonly trustProxy?: boolean;
+  /**
+   * Called instead of answering 503 when the commit fails (the store is down). Nothing has been sent
+   * and the held response's headers are already removed, so the callback may write a whole new
+   * response; framework adapters pass the error to their error handling (Express: `next(err)`).
+   * Default: a plain-text 503 (or the error's `status`).
+   */
+  readonly onCommitError?: (error: unknown) => void;
+  /** Finds the client IP instead of `trustProxy` (e.g. Express's `req.ip`, which honours `trust proxy`). */
+  readonly clientIp?: (req: IncomingMessage) => string | undefined;
 }
 
 /** A request handler that receives the session. */
@@ -45,10 +54,10 @@ export function attachSession<Data extends SessionData>(
   const session = sessions.load({
     cookie: req.headers.cookie,
     header: Array.isArray(rawHeader) ? rawHeader[0] : rawHeader,
-    ip: clientIp(req, options.trustProxy === true),
+    ip: options.clientIp !== undefined ? options.clientIp(req) : clientIp(req, options.trustProxy === true),
     userAgent: req.headers['user-agent'],
   });
-  holdUntilCommitted(sessions, session, res);
+  holdUntilCommitted(sessions, session, res, options.onCommitError);
   return session;
 }
 
@@ -91,6 +100,7 @@ function holdUntilCommitted<Data extends SessionData>(
   sessions: Sessions<Data>,
   session: Session<Data>,
   res: ServerResponse,
+  onCommitError: ((error: unknown) => void) | undefined,
 ): void {
   const original = {
     writeHead: res.writeHead,
@@ -137,7 +147,8 @@ function holdUntilCommitted<Data extends SessionData>(
         state = 'done';
         // Nothing has been sent yet: replace the held response with the error.
         for (const name of res.getHeaderNames()) res.removeHeader(name);
-        sendError(res, error);
+        if (onCommitError === undefined) sendError(res, error);
+        else onCommitError(error);
       },
     );
   };

@@ -4,3 +4,4 @@
  */
 export { describeStoreConformance, type StoreConformanceOptions } from './conformance.ts';
 export { asCreated, expiredRecord, plainRecord, randomKey, randomUserId, sampleRecord } from './records.ts';
+export * from './http-helpers.ts';

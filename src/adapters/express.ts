@@ -1,0 +1,132 @@
+/**
+ * Express adapter (Express 4 and 5): `app.use(session(sessions))` gives every request
+ * `req.session`, committed before the response's first byte, `res.redirect`, `res.sendFile` and
+ * streamed responses included (the node adapter holds writeHead/write/end until the commit settles).
+ * A store failure while committing reaches `next(err)` as a StoreUnavailableError (`status` 503),
+ * so Express's error handling answers it. Imports nothing from Express at runtime.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Session, SessionData } from '../core/session.ts';
+import type { Sessions } from '../core/sessions.ts';
+import type { SessionMigration } from './express-session-migration.ts';
+import { attachSession } from './node.ts';
+
+/**
+ * Declaration-merging hook for the type of `req.session`. Without it `req.session` is a
+ * `Session<SessionData>` (values are `unknown`); an app with one data type may register it:
+ *
+ * ```ts
+ * declare module 'coatcheck/express' {
+ *   interface Register { data: { userId?: string; cart: string[] } }
+ * }
+ * ```
+ * Apps (or libraries) with several session types use {@link getSession} instead, typed from the
+ * `Sessions` instance, so no global type is forced on anyone.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging
+export interface Register {}
+
+/** The data type of `req.session`: `Register['data']` when registered, else `SessionData`. */
+export type RegisteredSessionData = Register extends { data: infer D extends SessionData } ? D : SessionData;
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** This request's session (set by coatcheck's `session()` middleware). */
+      session: Session<RegisteredSessionData>;
+    }
+  }
+}
+
+/** Options of the Express middleware. */
+export interface ExpressSessionOptions {
+  /**
+   * Take the client IP (recorded at login) from `req.ip`, which honours Express's `trust proxy`
+   * setting. Default `true`; `false` uses the socket address.
+   */
+  readonly useExpressIp?: boolean;
+  /**
+   * Moves express-session users over on their next request, without logging them out:
+   * `migrate: expressSessionMigration({ secret, store })` from `coatcheck/express`. Default none.
+   */
+  readonly migrate?: SessionMigration;
+}
+
+/** The minimal request shape the middleware needs (Express 4 and 5 requests both fit). */
+type ExpressLikeRequest = IncomingMessage & { ip?: string | undefined; session?: unknown };
+type Next = (error?: unknown) => void;
+
+/** An Express middleware that also knows its data type. */
+export interface SessionMiddleware<Data extends SessionData> {
+  (req: ExpressLikeRequest, res: ServerResponse, next: Next): void;
+  /** The typed session of `req` (the same object as `req.session`). */
+  of(req: ExpressLikeRequest): Session<Data>;
+}
+
+const SESSIONS = new WeakMap<object, Session<SessionData>>();
+
+/**
+ * Creates the middleware. Register it before the routes that use `req.session`.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions<{ count: number }>({ store: memoryStore() });
+ * app.use(session(sessions));
+ * app.get('/', async (req, res) => {
+ *   const s = getSession(req, sessions); // Session<{ count: number }>
+ *   await s.set('count', ((await s.get('count')) ?? 0) + 1);
+ *   res.send('ok');
+ * });
+ * ```
+ */
+export function session<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  options: ExpressSessionOptions = {},
+): SessionMiddleware<Data> {
+  const useExpressIp = options.useExpressIp !== false;
+  const middleware = function coatcheckExpress(req: ExpressLikeRequest, res: ServerResponse, next: Next) {
+    let handle: Session<Data>;
+    let migration: ReturnType<SessionMigration['prepare']>;
+    try {
+      // Before attachSession, so the migration's writeHead hook runs after the commit's.
+      migration = options.migrate?.prepare(req, res);
+      handle = attachSession(sessions, req, res, {
+        // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
+        // error-handling middleware and finally to finalhandler, which answers with `err.status`.
+        onCommitError: (error) => next(error),
+        ...(useExpressIp ? { clientIp: (r: IncomingMessage) => (r as ExpressLikeRequest).ip } : {}),
+      });
+    } catch (error) {
+      next(error);
+      return;
+    }
+    SESSIONS.set(req, handle as unknown as Session<SessionData>);
+    req.session = handle;
+    if (migration === undefined) next();
+    else migration(handle as unknown as Session<SessionData>).then(() => next(), next);
+  };
+  return Object.assign(middleware, {
+    of: (req: ExpressLikeRequest) => getSession(req, sessions),
+  });
+}
+
+export {
+  type ExpressSessionMigrationOptions,
+  expressSessionMigration,
+  type LegacyStore,
+  type SessionMigration,
+} from './express-session-migration.ts';
+
+/**
+ * The session of `req`, typed from `sessions`. Throws a TypeError naming the fix when the
+ * middleware did not run for this request.
+ */
+export function getSession<Data extends SessionData>(req: object, _sessions: Sessions<Data>): Session<Data> {
+  const found = SESSIONS.get(req);
+  if (found === undefined) {
+    throw new TypeError(
+      'No session on this request: add `app.use(session(sessions))` from coatcheck/express before this route.',
+    );
+  }
+  return found as unknown as Session<Data>;
+}

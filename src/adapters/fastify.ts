@@ -1,0 +1,132 @@
+/**
+ * Fastify 5 adapter: `fastify.register(coatcheck, { sessions })` decorates every request with
+ * `request.session`, loaded in `onRequest` (no I/O: the store is read on first access) and
+ * committed in `onSend`, before the headers go out, streamed replies included. A store failure
+ * while committing goes through Fastify's error handler as a StoreUnavailableError (status 503).
+ * The plugin carries the metadata fastify-plugin would set, so no runtime dependency is needed.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { mergeVary, responseHeaders } from '../core/response-headers.ts';
+import type { Session, SessionData } from '../core/session.ts';
+import type { Sessions } from '../core/sessions.ts';
+
+/**
+ * Declaration-merging hook for the type of `request.session` (default `Session<SessionData>`):
+ *
+ * ```ts
+ * declare module 'coatcheck/fastify' {
+ *   interface Register { data: { userId?: string; cart: string[] } }
+ * }
+ * ```
+ * Or, with several session types in one program, use {@link getSession}, typed from the instance.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in by declaration merging
+export interface Register {}
+
+/** The data type of `request.session`: `Register['data']` when registered, else `SessionData`. */
+export type RegisteredSessionData = Register extends { data: infer D extends SessionData } ? D : SessionData;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This request's session (set by the coatcheck plugin). */
+    session: Session<RegisteredSessionData>;
+  }
+}
+
+/** Options of the plugin. */
+export interface CoatcheckFastifyOptions<Data extends SessionData = SessionData> {
+  /** The session manager from `createSessions()`. Required. */
+  readonly sessions: Sessions<Data>;
+}
+
+const COMMITTED = Symbol('coatcheck.committed');
+type Marked = FastifyRequest & { [COMMITTED]?: true };
+
+/**
+ * The plugin. Register it on the root instance (it skips encapsulation, like fastify-plugin), so
+ * every route sees `request.session`.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions<{ count: number }>({ store: memoryStore() });
+ * await app.register(coatcheck, { sessions });
+ * app.get('/', async (request) => {
+ *   const s = getSession(request, sessions); // Session<{ count: number }>
+ *   const count = ((await s.get('count')) ?? 0) + 1;
+ *   await s.set('count', count);
+ *   return { count };
+ * });
+ * ```
+ */
+export function coatcheck<Data extends SessionData>(
+  fastify: FastifyInstance,
+  options: CoatcheckFastifyOptions<Data>,
+  done: (error?: Error) => void,
+): void {
+  const sessions = options?.sessions;
+  if (sessions === undefined || typeof sessions.load !== 'function') {
+    done(
+      new TypeError('coatcheck/fastify: pass `{ sessions }` (from createSessions) as the plugin options.'),
+    );
+    return;
+  }
+  const headerName = sessions.options.header?.name;
+  fastify.decorateRequest('session', null as unknown as Session<RegisteredSessionData>);
+
+  fastify.addHook('onRequest', function coatcheckLoad(request, _reply, next) {
+    const raw = headerName === undefined ? undefined : request.headers[headerName];
+    request.session = sessions.load({
+      cookie: request.headers.cookie,
+      header: Array.isArray(raw) ? raw[0] : raw,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+    }) as unknown as Session<RegisteredSessionData>;
+    next();
+  });
+
+  fastify.addHook('onSend', async function coatcheckCommit(request: Marked, reply, payload) {
+    // The error reply for a failed commit passes through onSend again: commit only once.
+    if (request[COMMITTED] === true || request.session === null) return payload;
+    request[COMMITTED] = true;
+    const result = await sessions.commit(request.session as unknown as Session<Data>, {
+      status: reply.statusCode,
+    });
+    applyHeaders(reply, responseHeaders(result));
+    return payload;
+  });
+  done();
+}
+
+Object.defineProperty(coatcheck, Symbol.for('skip-override'), { value: true });
+Object.defineProperty(coatcheck, Symbol.for('fastify.display-name'), { value: 'coatcheck' });
+Object.defineProperty(coatcheck, Symbol.for('plugin-meta'), {
+  value: { name: 'coatcheck', fastify: '5.x' },
+});
+
+/** The session of `request`, typed from `sessions`. Throws a TypeError naming the fix when the plugin is missing. */
+export function getSession<Data extends SessionData>(
+  request: FastifyRequest,
+  _sessions: Sessions<Data>,
+): Session<Data> {
+  const found = (request as { session?: unknown }).session;
+  if (found === null || found === undefined) {
+    throw new TypeError(
+      'No session on this request: `await app.register(coatcheck, { sessions })` from coatcheck/fastify first.',
+    );
+  }
+  return found as Session<Data>;
+}
+
+function applyHeaders(reply: FastifyReply, headers: ReturnType<typeof responseHeaders>): void {
+  for (const { name, value } of headers) {
+    if (name === 'vary') {
+      const existing = reply.getHeader('vary');
+      reply.header('vary', mergeVary(existing === undefined ? undefined : String(existing), value));
+    } else {
+      // Fastify appends Set-Cookie values instead of replacing them.
+      reply.header(name, value);
+    }
+  }
+}
+
+export default coatcheck;

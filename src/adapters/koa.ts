@@ -1,0 +1,112 @@
+/**
+ * Koa adapter (Koa 2 and 3): `app.use(session(sessions))` gives every request `ctx.session` and
+ * commits it after `await next()`, before Koa flushes the response. A store failure while
+ * committing is thrown as a StoreUnavailableError (`status` 503, `expose` false), so Koa's error
+ * handling (`app.on('error')`, `ctx.onerror`) answers it with a 503 and nothing half-sent.
+ */
+import type { DefaultState, Middleware, ParameterizedContext } from 'koa';
+import { mergeVary, responseHeaders } from '../core/response-headers.ts';
+import type { Session, SessionData } from '../core/session.ts';
+import type { Sessions } from '../core/sessions.ts';
+
+/** The context properties the middleware adds: `new Koa<DefaultState, SessionContext<Data>>()`. */
+export interface SessionContext<Data extends SessionData = SessionData> {
+  session: Session<Data>;
+}
+
+/** Options of the Koa middleware. */
+export interface KoaSessionOptions {
+  /** Record `ctx.ip` (which honours `app.proxy`) at login. Default `true`. */
+  readonly recordIp?: boolean;
+}
+
+type Ctx<Data extends SessionData> = ParameterizedContext<DefaultState, SessionContext<Data>>;
+
+/**
+ * Creates the middleware. Typed so that `app.use(session(sessions))` returns an app whose
+ * `ctx.session` is `Session<Data>`; routers can use `ParameterizedContext<State, SessionContext<Data>>`.
+ *
+ * Errors thrown downstream are committed with their status (a 4xx still saves, a 5xx never does)
+ * and rethrown; the session's headers ride on `err.headers`, which Koa's error response keeps.
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions<{ count: number }>({ store: memoryStore() });
+ * const app = new Koa().use(session(sessions));
+ * app.use(async (ctx) => {
+ *   const count = ((await ctx.session.get('count')) ?? 0) + 1;
+ *   await ctx.session.set('count', count);
+ *   ctx.body = String(count);
+ * });
+ * ```
+ */
+export function session<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  options: KoaSessionOptions = {},
+): Middleware<DefaultState, SessionContext<Data>> {
+  const headerName = sessions.options.header?.name;
+  const recordIp = options.recordIp !== false;
+  return async function coatcheckKoa(ctx: Ctx<Data>, next: () => Promise<unknown>) {
+    const handle = sessions.load({
+      cookie: ctx.get('cookie') || undefined,
+      header: headerName === undefined ? undefined : ctx.get(headerName) || undefined,
+      ip: recordIp ? ctx.ip : undefined,
+      userAgent: ctx.get('user-agent') || undefined,
+    });
+    ctx.session = handle;
+    try {
+      await next();
+    } catch (error) {
+      await commitAfterError(sessions, handle, error);
+      throw error;
+    }
+    // Throws StoreUnavailableError (status 503): Koa answers it, replacing the unsent body.
+    const result = await sessions.commit(handle, { status: ctx.status });
+    for (const { name, value } of responseHeaders(result)) {
+      if (name === 'set-cookie') ctx.append('set-cookie', value);
+      else if (name === 'vary') ctx.set('vary', mergeVary(ctx.response.get('vary') || undefined, value));
+      else ctx.set(name, value);
+    }
+  };
+}
+
+/**
+ * Commits for a downstream error with the status Koa will answer with, and attaches the headers
+ * to `err.headers` (Koa clears the response's headers before writing an error).
+ */
+async function commitAfterError<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  handle: Session<Data>,
+  error: unknown,
+): Promise<void> {
+  const status = errorStatus(error);
+  let headers: ReturnType<typeof responseHeaders>;
+  try {
+    headers = responseHeaders(await sessions.commit(handle, { status }));
+  } catch {
+    return; // the original error is the one to report
+  }
+  if (headers.length === 0 || error === null || typeof error !== 'object') return;
+  const target = error as { headers?: Record<string, string | string[]> };
+  const merged: Record<string, string | string[]> = { ...target.headers };
+  for (const { name, value } of headers) {
+    const existing = merged[name];
+    if (name === 'set-cookie') merged[name] = [...(existing === undefined ? [] : [existing].flat()), value];
+    else if (name === 'vary')
+      merged[name] = mergeVary(existing === undefined ? undefined : String(existing), value);
+    else merged[name] = value;
+  }
+  try {
+    target.headers = merged;
+  } catch {
+    // a frozen error object: its response simply goes without the session headers
+  }
+}
+
+/** The status Koa's `ctx.onerror` will use for `error` (err.status or err.statusCode, else 500). */
+function errorStatus(error: unknown): number {
+  if (error === null || typeof error !== 'object') return 500;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : typeof statusCode === 'number' ? statusCode : 500;
+  return value >= 400 && value <= 599 ? value : 500;
+}
