@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { type MysqlQueryable, mysqlStore } from '../../src/stores/mysql.ts';
-import { describeStoreConformance, expiredRecord, randomKey, sampleRecord } from '../../src/testing/index.ts';
-import { sleep } from '../../src/testing/records.ts';
+import { describeStoreConformance } from '../../src/testing/conformance.ts';
+import { expiredRecord, randomKey, sampleRecord, sleep } from '../../src/testing/records.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
 
 const skip = await serviceSkipReason('mysql');

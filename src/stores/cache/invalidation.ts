@@ -1,0 +1,117 @@
+/**
+ * Cross-process invalidation of the caching tier over Redis pub/sub, for ioredis and node-redis
+ * clients alike (duck-typed, no driver import).
+ */
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from '../../core/errors.ts';
+
+/** A Redis client that can publish (ioredis or node-redis). */
+export interface RedisPublisherLike {
+  publish(channel: string, message: string): Promise<unknown>;
+}
+
+/**
+ * A Redis client dedicated to subscribing. ioredis: `subscribe(channel)` plus `on('message')`;
+ * node-redis: `subscribe(channel, listener)` (a client in subscriber mode, e.g. `client.duplicate()`).
+ */
+export interface RedisSubscriberLike {
+  subscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
+  unsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
+  on?(event: 'message', handler: (channel: string, message: string) => void): unknown;
+  off?(event: 'message', handler: (channel: string, message: string) => void): unknown;
+}
+
+/** Options of the pub/sub invalidation channel. */
+export interface CacheInvalidationOptions {
+  /** Publishes invalidations. Left open by `close()`. */
+  readonly publisher: RedisPublisherLike;
+  /** A separate connection in subscriber mode. Left open by `close()` (only unsubscribed). */
+  readonly subscriber: RedisSubscriberLike;
+  /** The channel every process of one deployment shares. Default `coatcheck:invalidate`. */
+  readonly channel?: string;
+}
+
+/** A joined invalidation channel. */
+export interface InvalidationChannel {
+  /** Tells the other processes to drop `keys` from their front store. Never rejects. */
+  publish(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Checks, synchronously, that the invalidation clients look like Redis clients.
+ * @throws ConfigError (`COATCHECK_CONFIG`) otherwise.
+ */
+export function checkInvalidationClients(options: CacheInvalidationOptions): void {
+  const { publisher, subscriber, channel } = options;
+  if (
+    typeof publisher?.publish !== 'function' ||
+    typeof subscriber?.subscribe !== 'function' ||
+    typeof subscriber.unsubscribe !== 'function' ||
+    (channel !== undefined && (typeof channel !== 'string' || channel === ''))
+  ) {
+    throw new ConfigError(
+      'cacheStore: invalidation needs { publisher, subscriber, channel? }: two Redis clients (ioredis or node-redis, the subscriber a separate connection) and a non-empty channel name.',
+    );
+  }
+}
+
+/** node-redis clients expose `isOpen`; ioredis clients expose `status` and emit `message`. */
+function isNodeRedis(client: RedisSubscriberLike): boolean {
+  return typeof (client as { isOpen?: unknown }).isOpen === 'boolean';
+}
+
+/**
+ * Subscribes to the channel; `onKeys` receives the keys other processes invalidated (messages
+ * this process published are ignored: it already dropped those keys itself).
+ */
+export async function joinInvalidation(
+  options: CacheInvalidationOptions,
+  onKeys: (keys: string[]) => void,
+  onError: (error: unknown) => void,
+): Promise<InvalidationChannel> {
+  checkInvalidationClients(options);
+  const { publisher, subscriber } = options;
+  const channel = options.channel ?? 'coatcheck:invalidate';
+  const origin = randomBytes(9).toString('base64url');
+  const receive = (message: string) => {
+    try {
+      const parsed = JSON.parse(message) as { o?: unknown; k?: unknown };
+      if (parsed.o === origin || !Array.isArray(parsed.k)) return;
+      onKeys(parsed.k.filter((key): key is string => typeof key === 'string'));
+    } catch (error) {
+      onError(error);
+    }
+  };
+  const listener = (message: string, from: string) => {
+    if (from === channel) receive(message);
+  };
+  const handler = (from: string, message: string) => listener(message, from);
+  if (isNodeRedis(subscriber)) {
+    await subscriber.subscribe(channel, listener);
+  } else {
+    subscriber.on?.('message', handler);
+    await subscriber.subscribe(channel);
+  }
+  return {
+    async publish(keys) {
+      if (keys.length === 0) return;
+      try {
+        await publisher.publish(channel, JSON.stringify({ o: origin, k: keys }));
+      } catch (error) {
+        onError(error); // the cache TTL still bounds staleness
+      }
+    },
+    async close() {
+      try {
+        if (isNodeRedis(subscriber)) await subscriber.unsubscribe(channel, listener);
+        else {
+          subscriber.off?.('message', handler);
+          await subscriber.unsubscribe(channel);
+        }
+      } catch (error) {
+        onError(error);
+      }
+    },
+  };
+}
