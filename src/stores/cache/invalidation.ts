@@ -15,10 +15,19 @@ export interface RedisPublisherLike {
  * node-redis: `subscribe(channel, listener)` (a client in subscriber mode, e.g. `client.duplicate()`).
  */
 export interface RedisSubscriberLike {
-  subscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
-  on?(event: 'message', handler: (channel: string, message: string) => void): unknown;
-  off?(event: 'message', handler: (channel: string, message: string) => void): unknown;
+  // Parameters typed `never` so both drivers' overloaded signatures fit; calls go through `callWith`.
+  subscribe(...args: never[]): Promise<unknown>;
+  unsubscribe(...args: never[]): Promise<unknown>;
+  on?(...args: never[]): unknown;
+  off?(...args: never[]): unknown;
+}
+
+type Listener = (message: string, channel: string) => void;
+type Handler = (channel: string, message: string) => void;
+
+/** Calls a duck-typed client method with the arguments both drivers document for it. */
+function callWith<A extends unknown[]>(client: object, method: unknown, ...args: A): unknown {
+  return (method as (...params: A) => unknown).apply(client, args);
 }
 
 /** Options of the pub/sub invalidation channel. */
@@ -48,6 +57,8 @@ export function checkInvalidationClients(options: CacheInvalidationOptions): voi
     typeof publisher?.publish !== 'function' ||
     typeof subscriber?.subscribe !== 'function' ||
     typeof subscriber.unsubscribe !== 'function' ||
+    (!isNodeRedis(subscriber) &&
+      (typeof subscriber.on !== 'function' || typeof subscriber.off !== 'function')) ||
     (channel !== undefined && (typeof channel !== 'string' || channel === ''))
   ) {
     throw new ConfigError(
@@ -88,10 +99,10 @@ export async function joinInvalidation(
   };
   const handler = (from: string, message: string) => listener(message, from);
   if (isNodeRedis(subscriber)) {
-    await subscriber.subscribe(channel, listener);
+    await callWith<[string, Listener]>(subscriber, subscriber.subscribe, channel, listener);
   } else {
-    subscriber.on?.('message', handler);
-    await subscriber.subscribe(channel);
+    callWith<[string, Handler]>(subscriber, subscriber.on, 'message', handler);
+    await callWith<[string]>(subscriber, subscriber.subscribe, channel);
   }
   return {
     async publish(keys) {
@@ -104,10 +115,11 @@ export async function joinInvalidation(
     },
     async close() {
       try {
-        if (isNodeRedis(subscriber)) await subscriber.unsubscribe(channel, listener);
-        else {
-          subscriber.off?.('message', handler);
-          await subscriber.unsubscribe(channel);
+        if (isNodeRedis(subscriber)) {
+          await callWith<[string, Listener]>(subscriber, subscriber.unsubscribe, channel, listener);
+        } else {
+          callWith<[string, Handler]>(subscriber, subscriber.off, 'message', handler);
+          await callWith<[string]>(subscriber, subscriber.unsubscribe, channel);
         }
       } catch (error) {
         onError(error);
