@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ErrorCodes } from '../../src/core/errors.ts';
+import { storeCapabilities } from '../../src/core/store.ts';
+import { storeFromUrl } from '../../src/stores/from-url.ts';
+import { randomKey, sampleRecord } from '../../src/testing/records.ts';
+import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
+
+/** Creates a store from `url`, checks a create/get round trip, then closes it (twice). */
+async function roundTrip(url: string, options: Parameters<typeof storeFromUrl>[1] = {}) {
+  const store = await storeFromUrl(url, options);
+  try {
+    const key = randomKey();
+    const record = sampleRecord({ data: { via: JSON.stringify(url) } });
+    assert.equal(await store.create(key, record), true);
+    assert.equal((await store.get(key))?.data.via, JSON.stringify(url));
+    await store.delete(key);
+    return store;
+  } finally {
+    await store.close();
+    await store.close();
+  }
+}
+
+describe('storeFromUrl: bad URLs', () => {
+  const cases: [string, RegExp][] = [
+    ['', /empty/],
+    [
+      'nope://x',
+      /unknown scheme "nope".*redis:\/\/.*postgres:\/\/.*mysql:\/\/.*memcached:\/\/.*sqlite:.*file:.*memory:/,
+    ],
+    ['localhost:6379', /unknown scheme/],
+    ['redis://', /no host/],
+    ['redis+cluster://', /at least one host:port/],
+    ['redis+cluster://h1:7000,h2:99999', /"h2:99999" is not a valid host:port/],
+    ['mysql://root@127.0.0.1:3306', /no database/],
+    ['mariadb://root@127.0.0.1:3306/', /no database/],
+    ['postgres://[bad', /not a valid URL/],
+    ['memcached://', /no host/],
+    ['sqlite:', /names no path/],
+    ['sqlite://host/file.db', /no host/],
+    ['file:', /names no path/],
+    ['memory:extra', /takes no host or path/],
+  ];
+  for (const [url, message] of cases) {
+    it(`${JSON.stringify(url)} → ConfigError matching ${message}`, async () => {
+      await assert.rejects(storeFromUrl(url), (error: { code?: string; message?: string }) => {
+        assert.equal(error.code, ErrorCodes.CONFIG);
+        assert.match(error.message ?? '', message);
+        return true;
+      });
+    });
+  }
+
+  it('never echoes a password in an error message', async () => {
+    await assert.rejects(storeFromUrl('nope://user:s3cret@host/x'), (error: Error) => {
+      assert.doesNotMatch(error.message, /s3cret/);
+      return true;
+    });
+  });
+});
+
+describe('storeFromUrl: memory', () => {
+  it('memory: gives a working memory store with every capability', async () => {
+    const store = await roundTrip('memory:');
+    assert.equal(store.name, 'memory');
+    assert.deepStrictEqual(storeCapabilities(store), { userIndex: true, purge: true, count: true });
+  });
+});
+
+const pgSkip = await serviceSkipReason('postgres');
+describe('storeFromUrl: postgres', pgSkip === undefined ? {} : { skip: pgSkip }, () => {
+  it('postgres:// and postgresql:// create a working store that owns its pool', async () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const table = uniqueName('cc_url_pg');
+      const url = serviceUrls.postgres.replace(/^postgres(ql)?:/, `${scheme}:`);
+      const store = await roundTrip(url, { table });
+      assert.equal(store.name, 'postgres');
+      // After close the pool is ended: a new call fails instead of hanging.
+      await assert.rejects(store.get(randomKey()));
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({ connectionString: serviceUrls.postgres });
+      await pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_meta"`);
+      await pool.end();
+    }
+  });
+});
+
+const mySkip = await serviceSkipReason('mysql');
+describe('storeFromUrl: mysql', mySkip === undefined ? {} : { skip: mySkip }, () => {
+  it('mysql:// and mariadb:// create a working store that owns its pool', async () => {
+    for (const scheme of ['mysql', 'mariadb']) {
+      const table = uniqueName('cc_url_my');
+      const url = serviceUrls.mysql.replace(/^(mysql|mariadb):/, `${scheme}:`);
+      const store = await roundTrip(url, { table });
+      assert.equal(store.name, 'mysql');
+      await assert.rejects(store.get(randomKey()));
+      const { default: mysql } = await import('mysql2/promise');
+      const pool = mysql.createPool({ uri: serviceUrls.mysql });
+      await pool.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_meta\``);
+      await pool.end();
+    }
+  });
+});
