@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { createSessions, type Sessions } from '../../src/index.ts';
+import { createSessions, type Sessions, type StandardSchemaV1 } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
 import { createTestSession, readResponseSession } from '../../src/testing/http-helpers.ts';
@@ -20,6 +20,20 @@ import { Jar, parseSetCookie, request } from './client.ts';
 const FRAMEWORK_ROUTES = new Set(['express', 'express4', 'fastify', 'hono', 'koa', 'koa2']);
 /** A well-formed ticket no store knows: the server must look it up. */
 const UNKNOWN_TICKET = 'A'.repeat(43);
+
+/** A hand-written Standard Schema validator: `count`, when present, must be a number. */
+const countIsNumber: StandardSchemaV1 = {
+  '~standard': {
+    version: 1,
+    vendor: 'coatcheck-test',
+    validate: (value) => {
+      const count = (value as { count?: unknown }).count;
+      return count === undefined || typeof count === 'number'
+        ? { value }
+        : { issues: [{ message: 'count must be a number' }] };
+    },
+  },
+};
 
 /** A loopback port with nothing listening: connections are refused at once. */
 async function closedPort(): Promise<number> {
@@ -111,6 +125,38 @@ for (const adapter of adaptersUnderTest) {
         undefined,
         'deleted in the store',
       );
+    });
+  });
+
+  describe(`adapter ${adapter.name} with schema validation`, () => {
+    let app: RunningApp;
+    let sessions: Sessions<AppData>;
+    const corrupt: string[] = [];
+    before(async () => {
+      sessions = createSessions<AppData>({
+        store: memoryStore(),
+        cookie: { secure: false, name: 'sid' },
+        schema: countIsNumber,
+      });
+      sessions.on('corrupt_record', (event) => corrupt.push(event.error.message));
+      app = await adapter.start(sessions);
+    });
+    after(() => app.close());
+
+    it(`${adapter.name}: data failing the schema never reaches the app and the session starts fresh`, async () => {
+      const valid = await createTestSession(sessions, { data: { count: 7 } });
+      assert.equal((await request(`${app.url}/read`, { cookie: valid.cookie! })).body, '7');
+      assert.deepEqual(corrupt, []);
+      // Written by an older release, or tampered with in the store: a string where a number belongs.
+      const invalid = await createTestSession(sessions, {
+        data: { count: 'seven' as unknown as number, note: 'kept?' },
+      });
+      const reply = await request(`${app.url}/read`, { cookie: invalid.cookie! });
+      assert.equal(reply.body, '0');
+      assert.equal(corrupt.length, 1);
+      assert.match(corrupt[0]!, /count must be a number/);
+      const counted = await request(`${app.url}/count`, { cookie: invalid.cookie! });
+      assert.equal(counted.body, '1', 'a fresh session, not the invalid data');
     });
   });
 
