@@ -17,6 +17,7 @@ export const SENT_FILE = fileURLToPath(new URL('../app-script.ts', import.meta.u
 
 export function startExpressApp(createApp: typeof express, sessions: Sessions<AppData>): Promise<RunningApp> {
   const app = createApp();
+  app.set('env', 'test'); // finalhandler logs every error outside 'test'; the matrix provokes 503s on purpose
   app.use(session(sessions));
   // Express 4 does not forward rejected promises: every async route ends in `.catch(next)`.
   app.get('/redirect', (req, res, next) => {
