@@ -3,7 +3,7 @@
  * and a request that never touches its session costs nothing. Changes are recorded per key so the
  * commit can send the store a patch instead of the whole record.
  */
-import { codecEqual, decodeValue, encodeValue } from './codec.ts';
+import { decodeValue, encodeValue } from './codec.ts';
 import { CodecError, CorruptRecordError, SessionStateError } from './errors.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { StoreRecord } from './store.ts';
@@ -69,6 +69,11 @@ export class Session<Data extends SessionData = SessionData> {
   #record: StoreRecord | undefined;
   /** Decoded values, filled on first read of each key. */
   readonly #decoded = new Map<string, unknown>();
+  /**
+   * The encoded (plain, unsealed) text of each current value. Equality is judged on it, not on the
+   * decoded object, because callers may mutate what `get()` returned and `set()` it back.
+   */
+  readonly #plain = new Map<string, string>();
   /** Encoded values set, or DELETED, since load: the patch. */
   readonly #pending = new Map<string, Pending>();
   #userId: string | null | undefined;
@@ -219,6 +224,7 @@ export class Session<Data extends SessionData = SessionData> {
     this.#loading = Promise.resolve();
     this.#pending.clear();
     this.#decoded.clear();
+    this.#plain.clear();
     this.#userId = undefined;
     this.#newToken = undefined;
     this.#rotated = false;
@@ -288,9 +294,11 @@ export class Session<Data extends SessionData = SessionData> {
           if (opened.stale) this.#stale.add(key);
         }
         this.#decoded.set(key, decodeValue(text, this.#runtime.codecLimits));
+        this.#plain.set(key, text);
       }
     } catch (error) {
       this.#stale.clear();
+      this.#plain.clear();
       this.#decoded.clear();
       this.#runtime.reportCorrupt(this, record, error);
       return;
@@ -302,6 +310,7 @@ export class Session<Data extends SessionData = SessionData> {
       const result = await schema['~standard'].validate(user);
       if (result.issues !== undefined) {
         this.#decoded.clear();
+        this.#plain.clear();
         const detail = result.issues.map((issue) => issue.message).join('; ');
         this.#runtime.reportCorrupt(
           this,
@@ -395,9 +404,9 @@ export class Session<Data extends SessionData = SessionData> {
 
   #write(key: string, value: unknown): void {
     this.#assertOpen();
-    const current = this.#read(key);
-    if (current !== undefined && codecEqual(current, value)) return;
     const encoded = encodeValue(value, this.#runtime.codecLimits);
+    if (this.#plain.get(key) === encoded) return;
+    this.#plain.set(key, encoded);
     this.#pending.set(key, this.#seal(encoded, key));
     // Cache the decoded form of what was stored, so later reads see exactly what a reload would.
     this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
@@ -410,6 +419,7 @@ export class Session<Data extends SessionData = SessionData> {
     if (this.#record?.data[key] === undefined) this.#pending.delete(key);
     else this.#pending.set(key, DELETED);
     this.#decoded.delete(key);
+    this.#plain.delete(key);
     this.#stale.delete(key);
     this.#resealStale();
   }
@@ -431,7 +441,7 @@ export class Session<Data extends SessionData = SessionData> {
     if (this.#stale.size === 0) return;
     for (const key of this.#stale) {
       if (this.#pending.has(key)) continue;
-      this.#pending.set(key, this.#seal(encodeValue(this.#decoded.get(key), this.#runtime.codecLimits), key));
+      this.#pending.set(key, this.#seal(this.#plain.get(key)!, key));
     }
     this.#stale.clear();
   }

@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { storeKeyFor } from '../../src/core/token.ts';
 import {
   CodecError,
   createSessions,
@@ -20,7 +21,16 @@ function setup(options: Partial<SessionsOptions> = {}) {
   const store = memoryStore();
   const sessions = createSessions<Data>({ store, cookie: { secure: false, name: 'sid' }, ...options });
   const events: SessionEvent[] = [];
-  for (const name of ['create', 'rotate', 'login', 'destroy', 'revoke', 'expire', 'invalid_token', 'corrupt_record'] as const) {
+  for (const name of [
+    'create',
+    'rotate',
+    'login',
+    'destroy',
+    'revoke',
+    'expire',
+    'invalid_token',
+    'corrupt_record',
+  ] as const) {
     sessions.on(name, (event) => events.push(event));
   }
   return { store, sessions, events };
@@ -95,7 +105,7 @@ describe('session engine', () => {
     assert.equal(await sessions.load({ cookie }).get('count'), undefined);
   });
 
-  it('lists and revokes a user\'s sessions, except the current one', async () => {
+  it("lists and revokes a user's sessions, except the current one", async () => {
     const { sessions, events } = setup();
     const a = await newSession(sessions, { count: 1 }, 'alice');
     await newSession(sessions, { count: 2 }, 'alice');
@@ -112,7 +122,7 @@ describe('session engine', () => {
     assert.equal((await sessions.listUser('bob')).length, 1);
     assert.equal(events.filter((event) => event.type === 'revoke').length, 1);
     const bobs = await sessions.listUser('bob');
-    assert.equal(await sessions.revokeSession('alice', bobs[0]!.sessionId), false, 'not alice\'s to revoke');
+    assert.equal(await sessions.revokeSession('alice', bobs[0]!.sessionId), false, "not alice's to revoke");
     assert.equal(await sessions.revokeSession('bob', bobs[0]!.sessionId), true);
     assert.equal((await sessions.listUser('bob')).length, 0);
   });
@@ -158,7 +168,10 @@ describe('session engine', () => {
     assert.equal(await session.get('count'), undefined);
     assert.equal(session.isNew, true);
     const corrupt = events.find((event) => event.type === 'corrupt_record');
-    assert.match(String((corrupt as { error?: Error } | undefined)?.error?.message), /count must be below 10/);
+    assert.match(
+      String((corrupt as { error?: Error } | undefined)?.error?.message),
+      /count must be below 10/,
+    );
   });
 
   it('a malformed ticket emits invalid_token and costs nothing', async () => {
@@ -179,5 +192,51 @@ describe('session engine', () => {
     await sessions.close();
     await commit;
     assert.equal(await store.count(), 1);
+  });
+});
+
+describe('session values', () => {
+  it('an object mutated in place and set back is saved (equality is judged on the stored form)', async () => {
+    const { sessions } = setup();
+    const { cookie } = await newSession(sessions, { cart: ['a'] });
+    const session = sessions.load({ cookie });
+    const cart = (await session.get('cart'))!;
+    cart.push('b');
+    await session.set('cart', cart);
+    await sessions.commit(session, { status: 200 });
+    assert.deepEqual(await sessions.load({ cookie }).get('cart'), ['a', 'b']);
+  });
+
+  it('values under an old encryption key are read and re-sealed with the next write', async () => {
+    const store = memoryStore();
+    const oldKey = Buffer.alloc(32, 1);
+    const newKey = Buffer.alloc(32, 2);
+    const before = createSessions<Data>({
+      store,
+      cookie: { secure: false, name: 'sid' },
+      encryption: { keys: [oldKey] },
+    });
+    const { cookie, token } = await newSession(before, { a: 'secret text' });
+    const stored = Object.values((await store.get(storeKeyFor(token, '')))!.data);
+    assert.equal(
+      stored.some((value) => value.includes('secret text')),
+      false,
+      'nothing stored in clear',
+    );
+    const after = createSessions<Data>({
+      store,
+      cookie: { secure: false, name: 'sid' },
+      encryption: { keys: [newKey, oldKey] },
+    });
+    const session = after.load({ cookie });
+    assert.equal(await session.get('a'), 'secret text');
+    await session.set('count', 2);
+    await after.commit(session, { status: 200 });
+    const onlyNew = createSessions<Data>({
+      store,
+      cookie: { secure: false, name: 'sid' },
+      encryption: { keys: [newKey] },
+    });
+    assert.equal(await onlyNew.load({ cookie }).get('a'), 'secret text', 're-sealed under the new key');
   });
 });
