@@ -9,7 +9,7 @@ import type { Store } from '../core/store.ts';
 
 /** Store options a URL cannot carry. Each applies only to the stores that have it. */
 export interface StoreFromUrlOptions {
-  /** SQL table name (postgres, mysql). */
+  /** SQL table name (postgres, mysql, sqlite). */
   readonly table?: string;
   /** SQL schema (postgres). */
   readonly schema?: string;
@@ -228,7 +228,7 @@ export async function storeFromUrl(url: string, options: StoreFromUrlOptions = {
     case 'sqlite': {
       const database = pathOf(url, scheme);
       const { sqliteStore } = await import('./sqlite.ts');
-      return sqliteStore({ database });
+      return sqliteStore({ database, ...(options.table === undefined ? {} : { table: options.table }) });
     }
     case 'file': {
       const directory = pathOf(url, scheme);

@@ -102,3 +102,22 @@ describe('storeFromUrl: mysql', mySkip === undefined ? {} : { skip: mySkip }, ()
     }
   });
 });
+
+describe('storeFromUrl: sqlite', () => {
+  it('sqlite:./relative and sqlite:///absolute create working stores on that file', async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, relative } = await import('node:path');
+    const directory = mkdtempSync(join(tmpdir(), 'coatcheck-url-'));
+    try {
+      const absolute = join(directory, 'abs.db');
+      assert.equal((await roundTrip(`sqlite://${absolute}`)).name, 'sqlite');
+      assert.ok(existsSync(absolute), 'the absolute path was used');
+      const rel = relative(process.cwd(), join(directory, 'rel.db'));
+      await roundTrip(`sqlite:${rel.startsWith('.') ? rel : `./${rel}`}`);
+      assert.ok(existsSync(join(directory, 'rel.db')), 'the relative path was used');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
