@@ -6,6 +6,7 @@
  * so Express's error handling answers it. Imports nothing from Express at runtime.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
 import type { SessionMigration } from './express-session-migration.ts';
@@ -130,3 +131,27 @@ export function getSession<Data extends SessionData>(req: object, _sessions: Ses
   }
   return found as unknown as Session<Data>;
 }
+
+/**
+ * Opt-in CSRF middleware; register it after `session(sessions)` (and after `express.urlencoded()`
+ * if the token comes in a form field). Unsafe requests must carry the session's token (header
+ * `x-csrf-token`, or `_csrf` in `req.body`) and must not come from another site (Sec-Fetch-Site /
+ * Origin); a failure reaches `next(err)` as a CsrfError (code COATCHECK_CSRF, status 403).
+ */
+export function csrf(options: CsrfGuardOptions = {}) {
+  return function coatcheckExpressCsrf(req: ExpressLikeRequest, _res: ServerResponse, next: Next): void {
+    const found = SESSIONS.get(req);
+    if (found === undefined) {
+      next(new TypeError('csrf() needs a session: add `app.use(session(sessions))` before it.'));
+      return;
+    }
+    const get = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const body = (req as { body?: unknown }).body;
+    verifyCsrf(found, csrfRequestOf(req.method ?? 'GET', get, body, options)).then(() => next(), next);
+  };
+}
+
+export type { CsrfGuardOptions } from '../core/csrf.ts';

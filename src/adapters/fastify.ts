@@ -6,6 +6,7 @@
  * The plugin carries the metadata fastify-plugin would set, so no runtime dependency is needed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
 import { mergeVary, responseHeaders } from '../core/response-headers.ts';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
@@ -128,5 +129,24 @@ function applyHeaders(reply: FastifyReply, headers: ReturnType<typeof responseHe
     }
   }
 }
+
+/**
+ * Opt-in CSRF check as a `preHandler` hook (it runs after body parsing): use
+ * `app.addHook('preHandler', csrfProtection())` or per route `{ preHandler: csrfProtection() }`.
+ * Unsafe requests must carry the session's token (header `x-csrf-token`, or `_csrf` in the parsed
+ * body) and must not come from another site; a failure throws CsrfError (code COATCHECK_CSRF,
+ * status 403) to Fastify's error handler.
+ */
+export function csrfProtection(options: CsrfGuardOptions = {}) {
+  return async function coatcheckFastifyCsrf(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const get = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    await verifyCsrf(request.session, csrfRequestOf(request.method, get, request.body, options));
+  };
+}
+
+export type { CsrfGuardOptions } from '../core/csrf.ts';
 
 export default coatcheck;

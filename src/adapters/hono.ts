@@ -7,10 +7,12 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { CsrfGuardOptions } from '../core/csrf.ts';
 import { CoatcheckError } from '../core/errors.ts';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
 import { applyCommit, errorResponse, loadSession } from './web.ts';
+import { csrfFailureResponse, verifyRequestCsrf } from './web-csrf.ts';
 
 /** The context variables the middleware sets: use as `new Hono<{ Variables: SessionVariables<Data> }>()`. */
 export interface SessionVariables<Data extends SessionData = SessionData> {
@@ -80,4 +82,24 @@ export function session<Data extends SessionData>(
 function replaceResponse(c: Context, response: Response): void {
   c.res = undefined;
   c.res = response;
+}
+
+/**
+ * Opt-in CSRF middleware; register it after `session(sessions)`. Unsafe requests must carry the
+ * session's token (header `x-csrf-token` or form field `_csrf`) and must not come from another
+ * site (Sec-Fetch-Site / Origin); a failure throws an HTTPException 403 whose `cause` is the
+ * CsrfError (code COATCHECK_CSRF).
+ */
+export function csrf<Data extends SessionData>(
+  options: CsrfGuardOptions = {},
+): MiddlewareHandler<SessionEnv<Data>> {
+  return async function coatcheckHonoCsrf(c, next) {
+    try {
+      await verifyRequestCsrf(c.req.raw, c.get('session'), options);
+    } catch (error) {
+      if (!(error instanceof CoatcheckError) || error.status !== 403) throw error;
+      throw new HTTPException(403, { res: csrfFailureResponse(), cause: error });
+    }
+    await next();
+  };
 }

@@ -5,6 +5,7 @@
  * handling (`app.on('error')`, `ctx.onerror`) answers it with a 503 and nothing half-sent.
  */
 import type { DefaultState, Middleware, ParameterizedContext } from 'koa';
+import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
 import { mergeVary, responseHeaders } from '../core/response-headers.ts';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
@@ -109,4 +110,23 @@ function errorStatus(error: unknown): number {
   const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
   const value = typeof status === 'number' ? status : typeof statusCode === 'number' ? statusCode : 500;
   return value >= 400 && value <= 599 ? value : 500;
+}
+
+/**
+ * Opt-in CSRF middleware; register it after `session(sessions)` (and after a body parser if the
+ * token comes in a form field). Unsafe requests must carry the session's token (header
+ * `x-csrf-token`, or `_csrf` in `ctx.request.body`) and must not come from another site; a
+ * failure throws CsrfError (code COATCHECK_CSRF, status 403), which Koa answers with 403.
+ */
+export function csrf<Data extends SessionData>(
+  options: CsrfGuardOptions = {},
+): Middleware<DefaultState, SessionContext<Data>> {
+  return async function coatcheckKoaCsrf(ctx: Ctx<Data>, next: () => Promise<unknown>) {
+    const body = (ctx.request as { body?: unknown }).body;
+    await verifyCsrf(
+      ctx.session,
+      csrfRequestOf(ctx.method, (name) => ctx.get(name) || undefined, body, options),
+    );
+    await next();
+  };
 }

@@ -219,3 +219,7 @@ function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined
   }
   return req.socket.remoteAddress;
 }
+
+export type { CsrfGuardOptions } from '../core/csrf.ts';
+export { verifyNodeCsrf, withCsrf } from './node-csrf.ts';
+export { loadUpgradeSession, type ReadonlySession, type UpgradeSessionOptions } from './node-upgrade.ts';

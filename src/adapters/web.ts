@@ -109,3 +109,6 @@ export function errorResponse(error: unknown): Response {
     status === 503 ? 'Service Unavailable: session store unreachable\n' : 'Internal Server Error\n';
   return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
+
+export type { CsrfGuardOptions } from '../core/csrf.ts';
+export { csrfFailureResponse, verifyRequestCsrf, withCsrf } from './web-csrf.ts';

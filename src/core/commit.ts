@@ -21,6 +21,8 @@ export interface CommitResult {
   readonly varyCookie: boolean;
   /** Send `Cache-Control: no-store`: the response carries a ticket no shared cache may keep. */
   readonly noStore: boolean;
+  /** Send `Clear-Site-Data: "cookies", "storage"`: the session was destroyed and `clearSiteData` is on. */
+  readonly clearSiteData: boolean;
   /** What was done, for tests and diagnostics. */
   readonly decision: CommitDecision;
 }
@@ -143,6 +145,7 @@ function buildResult(
     headerTicket,
     varyCookie: session.loaded || setCookie !== undefined || session.ticket.kind !== 'none',
     noStore: setCookie !== undefined || headerTicket !== undefined,
+    clearSiteData: options.clearSiteData && session.destroyed,
     decision,
   };
 }

@@ -45,3 +45,45 @@ export async function verifyCsrf<Data extends SessionData>(
   if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
     throw new CsrfError('Missing or invalid CSRF token.');
 }
+
+/** Options of the adapters' opt-in CSRF middleware. */
+export interface CsrfGuardOptions {
+  /** Request header carrying the token (for fetch/XHR clients). Default `x-csrf-token`. */
+  readonly header?: string;
+  /** Form field carrying the token, read from the framework's parsed body. Default `_csrf`. */
+  readonly field?: string;
+  /** The app's origin, e.g. `https://example.com`; when set, a different `Origin` is refused. */
+  readonly expectedOrigin?: string;
+}
+
+/**
+ * Builds the CsrfRequest of an adapter's request: the token from the header, else from the
+ * parsed body's field (when the body is an object). `get` returns a request header (lower-case name).
+ */
+export function csrfRequestOf(
+  method: string,
+  get: (name: string) => string | undefined,
+  body: unknown,
+  options: CsrfGuardOptions = {},
+): CsrfRequest {
+  const headerToken = get((options.header ?? 'x-csrf-token').toLowerCase());
+  let token = headerToken;
+  if (token === undefined && body !== null && typeof body === 'object') {
+    const name = options.field ?? '_csrf';
+    // Own properties only: a parsed body must not reach the prototype chain.
+    const field = Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined;
+    if (typeof field === 'string') token = field;
+  }
+  return {
+    method,
+    token,
+    secFetchSite: get('sec-fetch-site'),
+    origin: get('origin'),
+    expectedOrigin: options.expectedOrigin,
+  };
+}
+
+/** True for methods the CSRF check lets through without a token. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method.toUpperCase());
+}

@@ -26,6 +26,11 @@ export interface SessionEventMap {
   ambiguous_cookie: SessionEvent;
   /** A stored record failed to decode or validate; it was treated as absent. */
   corrupt_record: SessionEvent & { readonly error: Error };
+  /**
+   * A request did not match what the session is bound to (with `bindUserAgent`: another
+   * User-Agent than at login). The request got a fresh session; the stored one is untouched.
+   */
+  anomaly: SessionEvent & { readonly reason: 'user_agent' };
   /** A store call failed or timed out. */
   store_unavailable: SessionEvent & { readonly operation: string; readonly error: Error };
 }

@@ -4,11 +4,12 @@
  */
 import type { CodecLimits } from './codec.ts';
 import { defaultCodecLimits } from './codec.ts';
+import { warnAboutDangerousConfig } from './config-warnings.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { createValueCipher, type ValueCipher } from './encryption.ts';
 import { ConfigError } from './errors.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
-import type { Store } from './store.ts';
+import { type Store, storeCapabilities } from './store.ts';
 
 /** Cookie settings. Defaults: `__Host-sid` (or `sid` when not secure), HttpOnly, Secure, SameSite=Lax, Path=/. */
 export interface SessionCookieOptions {
@@ -72,6 +73,28 @@ export interface SessionsOptions {
    * older key are re-encrypted on the session's next write. Each key: 32 bytes, raw or base64.
    */
   readonly encryption?: { readonly keys: readonly (string | Uint8Array)[] };
+  /**
+   * Most live sessions one user may hold, checked by `login()`. Needs a store with a user index
+   * (ConfigError otherwise). Default: no limit.
+   */
+  readonly maxSessionsPerUser?: number;
+  /**
+   * What `login()` does when the user already holds `maxSessionsPerUser` sessions:
+   * `'evictOldest'` (default) deletes the least recently seen ones; `'reject'` throws
+   * SessionLimitError (code COATCHECK_CONFLICT, status 409) and changes nothing.
+   */
+  readonly onLimit?: 'evictOldest' | 'reject';
+  /**
+   * Send `Clear-Site-Data: "cookies", "storage"` with the response of a request that called
+   * `destroy()`, so the browser also drops the app's other cookies and storage. Default `false`.
+   */
+  readonly clearSiteData?: boolean;
+  /**
+   * Bind logged-in sessions to the User-Agent recorded at login: a request presenting the ticket
+   * with another User-Agent gets a fresh session and an `anomaly` event; the stored session is left
+   * alone (the app may revoke it from the event). Default `false`.
+   */
+  readonly bindUserAgent?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -91,6 +114,9 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly schema: StandardSchemaV1 | undefined;
   readonly cipher: ValueCipher | undefined;
+  readonly sessionLimit: { readonly max: number; readonly onLimit: 'evictOldest' | 'reject' } | undefined;
+  readonly clearSiteData: boolean;
+  readonly bindUserAgent: boolean;
 }
 
 export interface ResolvedCookie {
@@ -145,7 +171,7 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
       'With `cookie: false`, set `header` (e.g. `header: "authorization"`), or no ticket can reach the server.',
     );
   }
-  return {
+  const resolved: ResolvedOptions = {
     store,
     idleMs,
     absoluteMs,
@@ -161,7 +187,31 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     schema: options.schema,
     cipher: options.encryption === undefined ? undefined : createValueCipher(options.encryption.keys),
+    sessionLimit: resolveSessionLimit(options),
+    clearSiteData: options.clearSiteData === true,
+    bindUserAgent: options.bindUserAgent === true,
   };
+  warnAboutDangerousConfig(resolved, options.absoluteTimeout === false);
+  return resolved;
+}
+
+function resolveSessionLimit(options: SessionsOptions): ResolvedOptions['sessionLimit'] {
+  const onLimit = options.onLimit ?? 'evictOldest';
+  if (onLimit !== 'evictOldest' && onLimit !== 'reject') {
+    throw new ConfigError("Option `onLimit` must be 'evictOldest' or 'reject'.");
+  }
+  const max = options.maxSessionsPerUser;
+  if (max === undefined) return undefined;
+  if (!Number.isInteger(max) || max < 1) {
+    throw new ConfigError('Option `maxSessionsPerUser` must be a positive integer; omit it for no limit.');
+  }
+  const store = options.store;
+  if (!storeCapabilities(store).userIndex) {
+    throw new ConfigError(
+      `Option \`maxSessionsPerUser\` needs a store with a user index (listByUser/deleteByUser); the "${store.name}" store has none. Use Redis, PostgreSQL, MySQL, SQLite, the filesystem or memory store, or drop the option.`,
+    );
+  }
+  return { max, onLimit };
 }
 
 function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {

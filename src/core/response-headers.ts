@@ -7,9 +7,12 @@ import type { CommitResult } from './commit.ts';
 /** Header that carries a new ticket to header-transport (API) clients. */
 export const TICKET_HEADER = 'x-session-token';
 
+/** The `Clear-Site-Data` value sent on destroy when `clearSiteData` is on. */
+export const CLEAR_SITE_DATA = '"cookies", "storage"';
+
 /** A header to append (`set-cookie`), merge (`vary`) or set (the others). */
 export interface ResponseHeader {
-  readonly name: 'set-cookie' | 'vary' | 'cache-control' | typeof TICKET_HEADER;
+  readonly name: 'set-cookie' | 'vary' | 'cache-control' | 'clear-site-data' | typeof TICKET_HEADER;
   readonly value: string;
 }
 
@@ -19,7 +22,8 @@ export function responseHeaders(result: CommitResult): ResponseHeader[] {
   if (result.setCookie !== undefined) headers.push({ name: 'set-cookie', value: result.setCookie });
   if (result.headerTicket !== undefined) headers.push({ name: TICKET_HEADER, value: result.headerTicket });
   if (result.varyCookie) headers.push({ name: 'vary', value: 'Cookie' });
-  if (result.noStore) headers.push({ name: 'cache-control', value: 'no-store' });
+  if (result.noStore || result.clearSiteData) headers.push({ name: 'cache-control', value: 'no-store' });
+  if (result.clearSiteData) headers.push({ name: 'clear-site-data', value: CLEAR_SITE_DATA });
   return headers;
 }
 

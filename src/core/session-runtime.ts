@@ -14,12 +14,18 @@ export interface SessionRuntime {
   readonly codecLimits: CodecLimits;
   readonly schema: StandardSchemaV1 | undefined;
   readonly cipher: ValueCipher | undefined;
+  /** Compare the request's User-Agent with the one recorded at login. */
+  readonly bindUserAgent: boolean;
   now(): number;
   generateToken(): string;
   /** The live record at `key` (expiry re-checked by core), or undefined. */
   fetchLive(key: string, session: Session): Promise<StoreRecord | undefined>;
   /** A loaded record failed to decode: report it; the session continues as new. */
   reportCorrupt(session: Session, record: StoreRecord, error: unknown): void;
+  /** A loaded record does not match the request it is bound to: report it; the session continues as new. */
+  reportAnomaly(session: Session, record: StoreRecord, reason: 'user_agent'): void;
+  /** Applies `maxSessionsPerUser` before `login(userId)`: evicts, or throws SessionLimitError. */
+  enforceSessionLimit(session: Session, userId: string): Promise<void>;
   deleteKey(key: string): Promise<void>;
   emit(type: Extract<SessionEventName, 'login' | 'destroy'>, session: Session, userId: string | null): void;
 }

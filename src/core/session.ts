@@ -4,7 +4,9 @@
  * commit can send the store a patch instead of the whole record.
  */
 import { decodeValue, encodeValue } from './codec.ts';
+import { type Duration, toMilliseconds } from './duration.ts';
 import { CodecError, CorruptRecordError, SessionStateError } from './errors.ts';
+import { assertRecentAuth } from './recent-auth.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { StoreRecord } from './store.ts';
 
@@ -199,6 +201,8 @@ export class Session<Data extends SessionData = SessionData> {
       throw new SessionStateError('login(userId) needs a non-empty string user id.');
     }
     await this.load();
+    // Before any change: with `onLimit: 'reject'` a refused login leaves the session as it was.
+    await this.#runtime.enforceSessionLimit(this, userId);
     this.#rotateToken();
     this.#userId = userId;
     this.#write(META.authTime, this.#runtime.now());
@@ -209,6 +213,22 @@ export class Session<Data extends SessionData = SessionData> {
     this.#remove(META.csrf);
     this.#absoluteCap = options.absoluteExpiresAt;
     this.#runtime.emit('login', this, userId);
+  }
+
+  /**
+   * Step-up check before a sensitive action (ASVS 7.5.1/7.5.3): passes when the session's user
+   * authenticated (`login()`) at most `maxAge` ago (ms or `'5m'`); `rotate()` keeps the auth time.
+   * @throws ReauthenticationRequiredError (code COATCHECK_SESSION_STATE, status 401) otherwise,
+   *   including for an anonymous session; its `authAge` says how old the authentication is.
+   */
+  async requireRecentAuth(maxAge: Duration): Promise<void> {
+    const maxAgeMs = toMilliseconds(maxAge, 'maxAge');
+    await this.load();
+    assertRecentAuth(
+      this.userIdOrNull() === null ? undefined : this.#read(META.authTime),
+      this.#runtime.now(),
+      maxAgeMs,
+    );
   }
 
   /** Deletes the session now and clears the cookie at commit. Later reads see an empty, new session. */
@@ -302,6 +322,15 @@ export class Session<Data extends SessionData = SessionData> {
       this.#decoded.clear();
       this.#runtime.reportCorrupt(this, record, error);
       return;
+    }
+    if (this.#runtime.bindUserAgent && this.#decoded.has(META.userAgent)) {
+      if (this.#decoded.get(META.userAgent) !== this.#meta.userAgent) {
+        this.#stale.clear();
+        this.#plain.clear();
+        this.#decoded.clear();
+        this.#runtime.reportAnomaly(this, record, 'user_agent');
+        return;
+      }
     }
     const schema = this.#runtime.schema;
     if (schema !== undefined) {

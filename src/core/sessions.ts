@@ -10,6 +10,7 @@ import { StoreUnavailableError, UnsupportedError } from './errors.ts';
 import { type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
 import { expiryReason } from './lifetime.ts';
 import { type ResolvedOptions, resolveOptions, type SessionsOptions } from './options.ts';
+import { SessionLimitError } from './recent-auth.ts';
 import { META, Session, type SessionData } from './session.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
@@ -65,6 +66,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly codecLimits: ResolvedOptions['codecLimits'];
   readonly schema: ResolvedOptions['schema'];
   readonly cipher: ResolvedOptions['cipher'];
+  readonly bindUserAgent: boolean;
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #commitStore: CommitStore;
@@ -74,6 +76,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     this.codecLimits = options.codecLimits;
     this.schema = options.schema;
     this.cipher = options.cipher;
+    this.bindUserAgent = options.bindUserAgent;
     this.capabilities = storeCapabilities(options.store);
     const store = options.store;
     this.#commitStore = {
@@ -151,6 +154,40 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
       userId: record.userId,
       at: this.now(),
       error: error instanceof Error ? error : new Error(String(error)),
+    });
+  }
+
+  reportAnomaly(session: Session, record: StoreRecord, reason: 'user_agent'): void {
+    this.#events.emit('anomaly', {
+      type: 'anomaly',
+      sessionId: session.ticket.key === undefined ? undefined : this.#idOf(session.ticket.key),
+      userId: record.userId,
+      at: this.now(),
+      reason,
+    });
+  }
+
+  async enforceSessionLimit(session: Session, userId: string): Promise<void> {
+    const limit = this.options.sessionLimit;
+    if (limit === undefined) return;
+    const currentKey = session.ticket.key;
+    // The current session is rotated by this login (its old key dies), so it does not count.
+    const others = (await this.listUser(userId)).filter(
+      (entry) => this.options.keyPrefix + entry.sessionId !== currentKey,
+    );
+    if (others.length < limit.max) return;
+    if (limit.onLimit === 'reject') throw new SessionLimitError(limit.max);
+    // Least recently seen first: those are the sessions the user is least likely to miss.
+    const victims = others
+      .sort((a, b) => a.lastSeenAt - b.lastSeenAt)
+      .slice(0, others.length - limit.max + 1);
+    for (const victim of victims) await this.deleteKey(this.options.keyPrefix + victim.sessionId);
+    this.#events.emit('revoke', {
+      type: 'revoke',
+      sessionId: undefined,
+      userId,
+      at: this.now(),
+      count: victims.length,
     });
   }
 
@@ -252,7 +289,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   }
 
   #emit(
-    type: Exclude<SessionEventName, 'revoke' | 'expire' | 'corrupt_record' | 'store_unavailable'>,
+    type: Exclude<SessionEventName, 'revoke' | 'expire' | 'corrupt_record' | 'store_unavailable' | 'anomaly'>,
     sessionId: string | undefined,
     userId: string | null,
   ): void {

@@ -1,0 +1,77 @@
+/**
+ * Sessions for WebSocket (and other HTTP `upgrade`) requests on node:http. An upgrade has no
+ * response to carry a Set-Cookie, so its session is read-only: loaded once, never committed,
+ * never extended (the connection's own lifetime is the app's to bound).
+ */
+import type { IncomingMessage } from 'node:http';
+import { CsrfError } from '../core/errors.ts';
+import type { Session, SessionData } from '../core/session.ts';
+import type { Sessions } from '../core/sessions.ts';
+
+/** What an upgrade handler may do with its session: read, never write. */
+export interface ReadonlySession<Data extends SessionData = SessionData> {
+  /** True when no live session was found (anonymous connection). */
+  readonly isNew: boolean;
+  get: Session<Data>['get'];
+  has: Session<Data>['has'];
+  entries: Session<Data>['entries'];
+  userId: Session<Data>['userId'];
+  info: Session<Data>['info'];
+  requireRecentAuth: Session<Data>['requireRecentAuth'];
+}
+
+/** Options of {@link loadUpgradeSession}. */
+export interface UpgradeSessionOptions {
+  /**
+   * The app's origin, e.g. `https://example.com`. When set, an upgrade whose `Origin` differs is
+   * refused with CsrfError (status 403): browsers send cookies with cross-site WebSocket
+   * handshakes, so without this check any site can open a socket as the user (CSWSH). Default none.
+   */
+  readonly expectedOrigin?: string;
+  /** The client IP, when the app knows better than the socket address. */
+  readonly ip?: string;
+}
+
+/**
+ * Loads the session of an `upgrade` request: one store read, then a read-only view. Use it in
+ * `server.on('upgrade', ...)` before accepting the socket.
+ * @throws CsrfError (COATCHECK_CSRF, 403) when `expectedOrigin` is set and `Origin` differs.
+ * @throws StoreUnavailableError (COATCHECK_STORE_UNAVAILABLE, 503) when the store fails.
+ * @example
+ * server.on('upgrade', async (req, socket, head) => {
+ *   const session = await loadUpgradeSession(sessions, req, { expectedOrigin: 'https://example.com' });
+ *   if ((await session.userId()) === null) return socket.destroy();
+ *   wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+ * });
+ */
+export async function loadUpgradeSession<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  req: IncomingMessage,
+  options: UpgradeSessionOptions = {},
+): Promise<ReadonlySession<Data>> {
+  if (options.expectedOrigin !== undefined && req.headers.origin !== options.expectedOrigin) {
+    throw new CsrfError(
+      `Upgrade from origin ${String(req.headers.origin)} refused; expected ${options.expectedOrigin}.`,
+    );
+  }
+  const headerName = sessions.options.header?.name;
+  const raw = headerName === undefined ? undefined : req.headers[headerName];
+  const session = sessions.load({
+    cookie: req.headers.cookie,
+    header: Array.isArray(raw) ? raw[0] : raw,
+    ip: options.ip ?? req.socket.remoteAddress,
+    userAgent: req.headers['user-agent'],
+  });
+  await session.load();
+  return Object.freeze({
+    get isNew() {
+      return session.isNew;
+    },
+    get: (key) => session.get(key),
+    has: (key) => session.has(key),
+    entries: () => session.entries(),
+    userId: () => session.userId(),
+    info: () => session.info(),
+    requireRecentAuth: (maxAge) => session.requireRecentAuth(maxAge),
+  } satisfies ReadonlySession<Data>);
+}
