@@ -1,0 +1,120 @@
+/**
+ * Every store the fault suite runs against, each opened fresh and isolated (its own table, file,
+ * directory or key prefix) so fault test files never collide with each other or with other suites.
+ * Network stores use the shared servers here; outages are injected only on private servers or
+ * through a proxy (see fault-servers.ts and fault-proxy.ts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import type { Store } from '../../src/core/store.ts';
+import { cacheStore } from '../../src/stores/cache.ts';
+import { fsStore } from '../../src/stores/fs.ts';
+import { memoryStore } from '../../src/stores/memory.ts';
+import { mysqlStore } from '../../src/stores/mysql.ts';
+import { postgresStore } from '../../src/stores/postgres.ts';
+import { sqliteStore } from '../../src/stores/sqlite.ts';
+import { serviceSkipReason, serviceUrls, uniqueName } from './services.ts';
+
+/** A store opened for one test: `cleanup` runs after `sessions.close()` (which closed the store). */
+export interface OpenedStore {
+  readonly store: Store;
+  /** Key prefix to give `createSessions` (stores that share a keyspace, e.g. Redis). */
+  readonly keyPrefix?: string;
+  cleanup(): Promise<void>;
+}
+
+export interface StoreCase {
+  readonly name: string;
+  /** Why the case is skipped, if it is. */
+  readonly skip: string | undefined;
+  open(): Promise<OpenedStore>;
+}
+
+async function tempDir(base: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `cc-fault-${base}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+function postgresCase(skip: string | undefined): StoreCase {
+  return {
+    name: 'postgres',
+    skip,
+    async open() {
+      const pool = new pg.Pool({ connectionString: serviceUrls.postgres, max: 10 });
+      pool.on('error', () => undefined);
+      const table = uniqueName('cc_fault');
+      return {
+        store: postgresStore({ pool, table, pruneIntervalMs: 0 }),
+        async cleanup() {
+          await pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_meta"`);
+          await pool.end();
+        },
+      };
+    },
+  };
+}
+
+function mysqlCase(skip: string | undefined): StoreCase {
+  return {
+    name: 'mysql',
+    skip,
+    async open() {
+      const pool = mysql.createPool({ uri: serviceUrls.mysql, connectionLimit: 10 });
+      const table = uniqueName('cc_fault');
+      return {
+        store: mysqlStore({ pool, table, pruneIntervalMs: 0 }),
+        async cleanup() {
+          await pool.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_meta\``);
+          await pool.end();
+        },
+      };
+    },
+  };
+}
+
+/** The store matrix: every store that exists in src/stores, with a skip reason for missing servers. */
+export async function storeCases(): Promise<StoreCase[]> {
+  const [pgSkip, mySkip] = await Promise.all([serviceSkipReason('postgres'), serviceSkipReason('mysql')]);
+  return [
+    {
+      name: 'memory',
+      skip: undefined,
+      async open() {
+        return { store: memoryStore(), cleanup: async () => undefined };
+      },
+    },
+    {
+      name: 'sqlite',
+      skip: undefined,
+      async open() {
+        const dir = await tempDir('sqlite');
+        return {
+          store: sqliteStore({ database: join(dir.path, 's.db'), pruneIntervalMs: 0 }),
+          cleanup: dir.remove,
+        };
+      },
+    },
+    {
+      name: 'fs',
+      skip: undefined,
+      async open() {
+        const dir = await tempDir('fs');
+        return { store: fsStore({ directory: dir.path, pruneIntervalMs: 0 }), cleanup: dir.remove };
+      },
+    },
+    {
+      name: 'cache(memory→sqlite)',
+      skip: undefined,
+      async open() {
+        const dir = await tempDir('cache');
+        const back = sqliteStore({ database: join(dir.path, 's.db'), pruneIntervalMs: 0 });
+        return { store: cacheStore({ front: memoryStore(), back }), cleanup: dir.remove };
+      },
+    },
+    postgresCase(pgSkip),
+    mysqlCase(mySkip),
+  ];
+}
