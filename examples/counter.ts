@@ -1,14 +1,16 @@
 /**
- * The smallest coatcheck app: counts visits per session on node:http.
- * Run with `npm start`, open http://localhost:3000 and reload.
+ * The smallest coatcheck app: counts visits per session on node:http, with sessions in SQLite at
+ * ./data/sessions.db so they survive a restart. Run with `npx tsx examples/counter.ts`.
  */
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { withSessions } from '../src/adapters/node.ts';
 import { createSessions } from '../src/index.ts';
-import { memoryStore } from '../src/stores/memory.ts';
+import { sqliteStore } from '../src/stores/sqlite.ts';
 
+mkdirSync('data', { recursive: true });
 const sessions = createSessions<{ visits: number }>({
-  store: memoryStore(),
+  store: sqliteStore({ database: 'data/sessions.db' }),
   // Plain http on localhost: a Secure cookie would not come back from every client, so say so.
   cookie: { secure: false },
 });
@@ -30,7 +32,7 @@ const server = createServer(
 const port = Number(process.env.PORT ?? 3000);
 server.listen(port, () => {
   console.log(
-    `coatcheck example listening on http://localhost:${port} (memory store, cookie "sid", not Secure: plain http)`,
+    `coatcheck example listening on http://localhost:${port} (SQLite store at data/sessions.db, cookie "sid", not Secure: plain http)`,
   );
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
