@@ -15,8 +15,8 @@ import { createSessions } from '../../src/index.ts';
 
 export type FaultData = Record<string, string>;
 
-/** Cookie settings every fault app uses (plain http on loopback). */
-export const faultCookie = { name: 'sid', secure: false } as const;
+/** Cookie settings every fault app uses; the test client sends the cookie itself, so Secure is harmless. */
+export const faultCookie = { name: 'sid', secure: true } as const;
 
 /** A gate a slow request waits on; the test opens it. */
 class Gates {
