@@ -35,8 +35,9 @@ export function readCookie(header: string | undefined | null, name: string): Coo
     let end = header.indexOf(';', index);
     if (end === -1) end = length;
     if (eq > end) {
-      // A pair without '=': skip it.
-      index = end + 1;
+      // Pairs without '=': jump straight to the pair holding this '=', so a header of many
+      // bare ';'-separated tokens costs one pass, not one indexOf('=') scan per token.
+      index = header.lastIndexOf(';', eq - 1) + 1;
       continue;
     }
     const keyStart = skipSpace(header, index, eq);
@@ -68,7 +69,7 @@ export function parseCookies(header: string | undefined | null): Record<string, 
     let end = header.indexOf(';', index);
     if (end === -1) end = length;
     if (eq > end) {
-      index = end + 1;
+      index = header.lastIndexOf(';', eq - 1) + 1;
       continue;
     }
     const keyStart = skipSpace(header, index, eq);
@@ -156,9 +157,8 @@ export function serializeCookie<Name extends string>(
   name: Name,
   value: string,
   attributes: CookieOptionsFor<Name>,
-): string;
-export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string;
-export function serializeCookie(name: string, value: string, attributes: CookieAttributes): string {
+): string {
+  // One signature only: a second, looser overload would let `__Host-` names slip past the type check.
   if (!TOKEN.test(name))
     throw new CookieError(`Cookie name ${JSON.stringify(name)} is not an RFC 6265 token.`);
   if (!COOKIE_VALUE.test(value)) {
@@ -197,9 +197,24 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
  * repeating the Domain, Path, Secure, HttpOnly, SameSite and Partitioned of the cookie it deletes,
  * since browsers only delete a cookie whose domain, path and partition match.
  */
-export function serializeCookieDeletion(name: string, attributes: CookieAttributes): string {
-  return serializeCookie(name, '', { ...attributes, maxAge: 0, expires: new Date(0) });
+export function serializeCookieDeletion<Name extends string>(
+  name: Name,
+  attributes: CookieOptionsFor<Name>,
+): string {
+  const deletion: CookieAttributes = {
+    maxAge: 0,
+    expires: EPOCH,
+    domain: attributes.domain,
+    path: attributes.path,
+    secure: attributes.secure,
+    httpOnly: attributes.httpOnly,
+    sameSite: attributes.sameSite,
+    partitioned: attributes.partitioned,
+  };
+  return serializeCookie<string>(name, '', deletion);
 }
+
+const EPOCH = new Date(0);
 
 function checkPrefixes(name: string, attributes: CookieAttributes): void {
   if (name.startsWith('__Host-')) {
@@ -220,7 +235,7 @@ function checkPrefixes(name: string, attributes: CookieAttributes): void {
 function checkedAttribute(name: string, attribute: string, value: string): string {
   if (!ATTRIBUTE_VALUE.test(value)) {
     throw new CookieError(
-      `Cookie "${name}": ${attribute} ${JSON.stringify(value)} contains ';' or control characters.`,
+      `Cookie "${name}": ${attribute} ${JSON.stringify(value)} contains ';', control or non-ASCII characters.`,
     );
   }
   return value;
