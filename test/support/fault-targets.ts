@@ -118,7 +118,14 @@ function mysqlTarget(skip: string | undefined): NetworkTarget {
           const url = new URL(serviceUrls.mysql);
           url.hostname = '127.0.0.1';
           url.port = String(proxy.port);
-          const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 10, connectTimeout: 1000 });
+          // queueLimit: without it, mysql2 queues every query waiting for a connection without bound,
+          // and a blackholed server drains that queue one connect timeout per connection at a time.
+          const pool = mysql.createPool({
+            uri: url.toString(),
+            connectionLimit: 10,
+            connectTimeout: 1000,
+            queueLimit: 20,
+          });
           pool.on('connection', (connection) => connection.on('error', () => undefined));
           const table = uniqueName('cc_fault');
           cleanups.push(async () => {
