@@ -27,10 +27,10 @@ import {
   readRecordFile,
   writeAtomic,
 } from './fs/record-file.ts';
-import { checkStoreKey, STORE_KEY_PATTERN } from './fs/store-key.ts';
 import { UserIndex } from './fs/user-index.ts';
-import { startPruneTimer } from './postgres/prune-timer.ts';
-import { intervalMs, positiveInteger } from './sql-identifiers.ts';
+import { startPruneTimer } from './shared/prune-timer.ts';
+import { checkStoreKey, STORE_KEY_PATTERN } from './shared/store-key.ts';
+import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
 /** Options of {@link fsStore}. */
 export interface FsStoreOptions {

@@ -9,9 +9,10 @@
  */
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { runMigration } from './mysql/schema.ts';
-import { startPruneTimer } from './postgres/prune-timer.ts';
 import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.ts';
-import { intervalMs, positiveInteger, quoteMysql, validateIdentifier } from './sql-identifiers.ts';
+import { startPruneTimer } from './shared/prune-timer.ts';
+import { quoteMysql, validateIdentifier } from './shared/sql-identifiers.ts';
+import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
 /** A connection checked out of the pool (`mysql2/promise` `PoolConnection`). */
 export interface MysqlConnectionLike {

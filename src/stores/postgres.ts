@@ -8,10 +8,11 @@
  * batches, optionally by a background timer that is safe on any number of instances.
  */
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
-import { startPruneTimer } from './postgres/prune-timer.ts';
 import { type PostgresRecordRow, RECORD_COLUMNS, toRecord } from './postgres/rows.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
-import { intervalMs, positiveInteger, validateIdentifier } from './sql-identifiers.ts';
+import { startPruneTimer } from './shared/prune-timer.ts';
+import { validateIdentifier } from './shared/sql-identifiers.ts';
+import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
 /** One result as `pg` returns it. */
 export interface PostgresQueryResult {

@@ -13,9 +13,10 @@
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.ts';
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
-import { checkStoreKey } from './fs/store-key.ts';
-import { startPruneTimer } from './postgres/prune-timer.ts';
-import { intervalMs, positiveInteger, validateIdentifier } from './sql-identifiers.ts';
+import { startPruneTimer } from './shared/prune-timer.ts';
+import { validateIdentifier } from './shared/sql-identifiers.ts';
+import { checkStoreKey } from './shared/store-key.ts';
+import { intervalMs, positiveInteger } from './shared/store-options.ts';
 import { openDatabase } from './sqlite/open.ts';
 import { runMigration } from './sqlite/schema.ts';
 import { prepareStatements, type SqliteStatements, toRecord } from './sqlite/statements.ts';

@@ -5,9 +5,9 @@
 import { opendir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptRecordError } from '../../core/errors.ts';
+import { STORE_KEY_PATTERN } from '../shared/store-key.ts';
 import type { KeyLocks } from './key-lock.ts';
 import { RECORD_SUFFIX, type RecordFile, readRecordFile, TEMP_SUFFIX } from './record-file.ts';
-import { STORE_KEY_PATTERN } from './store-key.ts';
 import type { UserIndex } from './user-index.ts';
 
 /** What a purge works on. */

@@ -2,7 +2,7 @@
  * The MySQL/MariaDB schema of the session table and its idempotent, concurrency-safe migration.
  */
 import { ConfigError } from '../../core/errors.ts';
-import { quoteMysql } from '../sql-identifiers.ts';
+import { quoteMysql } from '../shared/sql-identifiers.ts';
 
 /** The schema version this code writes and reads. Bump it and add a step to migrate data. */
 export const SCHEMA_VERSION = 1;

@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.ts';
-import { quotePostgres } from '../sql-identifiers.ts';
+import { quotePostgres } from '../shared/sql-identifiers.ts';
 
 /** The schema version this code writes and reads. Bump it and add a step to migrate data. */
 export const SCHEMA_VERSION = 1;

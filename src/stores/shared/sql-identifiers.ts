@@ -5,7 +5,7 @@
  * names are accepted (a letter or underscore, then letters, digits or underscores), and they are
  * quoted anyway so that reserved words and mixed case work.
  */
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -30,28 +30,4 @@ export function quotePostgres(identifier: string): string {
 /** A validated identifier quoted for MySQL and MariaDB (`` `name` ``). */
 export function quoteMysql(identifier: string): string {
   return `\`${identifier}\``;
-}
-
-/**
- * Validates a positive integer option such as a batch size.
- * @throws ConfigError (`COATCHECK_CONFIG`) naming `option`.
- */
-export function positiveInteger(store: string, option: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigError(`${store}: ${option} must be a positive integer, got ${value}.`);
-  }
-  return value;
-}
-
-/**
- * Validates an interval in ms where `0` means "disabled".
- * @throws ConfigError (`COATCHECK_CONFIG`) naming `option`.
- */
-export function intervalMs(store: string, option: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value > 2_147_483_647) {
-    throw new ConfigError(
-      `${store}: ${option} must be a number of ms between 0 (disabled) and 2147483647, got ${value}.`,
-    );
-  }
-  return value;
 }
