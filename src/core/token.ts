@@ -79,9 +79,11 @@ export function decodeTicket(ticket: string, secrets: readonly Buffer[]): Ticket
     return MALFORMED;
   }
   const token = ticket.slice(0, TOKEN_LENGTH);
-  if (!isTokenShape(token)) return MALFORMED;
-  const given = Buffer.from(ticket.slice(TOKEN_LENGTH + 1), 'base64url');
-  if (given.length !== 32) return MALFORMED;
+  const signature = ticket.slice(TOKEN_LENGTH + 1);
+  // The signature is 32 bytes too: the same canonical-shape check gives each ticket one spelling
+  // (base64url decoding would otherwise ignore the last character's two spare bits).
+  if (!isTokenShape(token) || !isTokenShape(signature)) return MALFORMED;
+  const given = Buffer.from(signature, 'base64url');
   for (let i = 0; i < secrets.length; i++) {
     const expected = createHmac('sha256', secrets[i]!).update(token).digest();
     if (timingSafeEqual(expected, given)) return { ok: true, token, stale: i > 0 };
