@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 
 /** The part of an ioredis `Redis` or `Cluster` the store uses. */
 export interface IoRedisLike {
-  evalsha(...args: (string | number)[]): Promise<unknown>;
+  evalsha(...args: never[]): unknown;
   defineCommand(...args: never[]): unknown;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
   /** `true` on an ioredis `Cluster`. */
@@ -25,7 +25,7 @@ export interface NodeRedisClusterLike {
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
-    args: readonly string[],
+    args: string[],
   ): Promise<unknown>;
   evalSha(...args: never[]): unknown;
   readonly masters: readonly unknown[];
@@ -128,7 +128,7 @@ export function redisDriver(client: RedisClientLike): RedisDriver | undefined {
     return driverFrom('ioredis', send, async () => [(args) => send('', args)]);
   }
   if (isNodeRedisCluster(client)) {
-    const send: Send = (key, args) => client.sendCommand(key, false, args);
+    const send: Send = (key, args) => client.sendCommand(key, false, [...args]);
     return driverFrom('node-redis-cluster', send, async () => {
       const nodes = await Promise.all(client.masters.map((master) => client.nodeClient(master)));
       return nodes.map((node) => (args) => node.sendCommand(args));
