@@ -63,6 +63,7 @@ describe('graceful shutdown', () => {
     { name: 'fs', url: 'file:' },
     { name: 'postgres', url: serviceUrls.postgres, service: 'postgres' },
     { name: 'mysql', url: serviceUrls.mysql, service: 'mysql' },
+    { name: 'redis', url: serviceUrls.redis, service: 'redis' },
   ];
   for (const { name, url, service } of urls) {
     it(`[${name}] an app that closes its server and sessions exits on its own`, async (t) => {

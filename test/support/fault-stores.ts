@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Store } from '../../src/core/store.ts';
@@ -15,6 +16,7 @@ import { fsStore } from '../../src/stores/fs.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { mysqlStore } from '../../src/stores/mysql.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
+import { redisStore } from '../../src/stores/redis.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from './services.ts';
 
@@ -75,9 +77,33 @@ function mysqlCase(skip: string | undefined): StoreCase {
   };
 }
 
+function redisCase(skip: string | undefined): StoreCase {
+  return {
+    name: 'redis',
+    skip,
+    async open() {
+      const client = new Redis(serviceUrls.redis, { lazyConnect: false });
+      client.on('error', () => undefined);
+      const prefix = `${uniqueName('ccfault')}:`;
+      return {
+        store: redisStore({ client, prefix }),
+        async cleanup() {
+          const keys = await client.keys(`${prefix}*`);
+          if (keys.length > 0) await client.del(...keys);
+          await client.quit();
+        },
+      };
+    },
+  };
+}
+
 /** The store matrix: every store that exists in src/stores, with a skip reason for missing servers. */
 export async function storeCases(): Promise<StoreCase[]> {
-  const [pgSkip, mySkip] = await Promise.all([serviceSkipReason('postgres'), serviceSkipReason('mysql')]);
+  const [pgSkip, mySkip, redisSkip] = await Promise.all([
+    serviceSkipReason('postgres'),
+    serviceSkipReason('mysql'),
+    serviceSkipReason('redis'),
+  ]);
   return [
     {
       name: 'memory',
@@ -116,5 +142,6 @@ export async function storeCases(): Promise<StoreCase[]> {
     },
     postgresCase(pgSkip),
     mysqlCase(mySkip),
+    redisCase(redisSkip),
   ];
 }

@@ -7,13 +7,22 @@
  * Drivers are configured as the store docs recommend: a connect timeout and a per-query timeout,
  * so an operation the core gave up on does not stay queued in the driver forever.
  */
+import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Store } from '../../src/core/store.ts';
 import { type MysqlQueryable, mysqlStore } from '../../src/stores/mysql.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
+import { redisStore } from '../../src/stores/redis.ts';
 import { FaultProxy } from './fault-proxy.ts';
-import { binarySkipReason, type PrivateServer, postgresBin, startPostgres } from './fault-servers.ts';
+import {
+  binarySkipReason,
+  type PrivateServer,
+  postgresBin,
+  redisBinary,
+  startPostgres,
+  startRedis,
+} from './fault-servers.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from './services.ts';
 
 /** A store opened against a backend; `cleanup` runs after the store was closed. */
@@ -151,7 +160,35 @@ function mysqlTarget(skip: string | undefined): NetworkTarget {
   };
 }
 
+function redisTarget(): NetworkTarget {
+  return {
+    name: 'redis',
+    skip: binarySkipReason(redisBinary, 'redis-server'),
+    async setup() {
+      // Durable (AOF, fsync per write): a SIGKILL must not lose what the server acknowledged.
+      const server = await startRedis({ durable: true });
+      return privateBackend(server, true, async (port, driverTimeoutMs) => {
+        const client = new Redis({
+          host: '127.0.0.1',
+          port,
+          // A command the core gave up on must not wait in ioredis forever.
+          commandTimeout: driverTimeoutMs,
+          connectTimeout: driverTimeoutMs,
+          maxRetriesPerRequest: 1,
+          retryStrategy: () => 100,
+        });
+        // Unhandled, ioredis logs every reconnection failure as an "Unhandled error event".
+        client.on('error', () => undefined);
+        return {
+          store: redisStore({ client, prefix: `${uniqueName('ccfault')}:` }),
+          cleanup: async () => client.disconnect(),
+        };
+      });
+    },
+  };
+}
+
 /** The network stores with an injectable outage. */
 export async function networkTargets(): Promise<NetworkTarget[]> {
-  return [postgresTarget(), mysqlTarget(await serviceSkipReason('mysql'))];
+  return [postgresTarget(), mysqlTarget(await serviceSkipReason('mysql')), redisTarget()];
 }
