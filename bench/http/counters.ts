@@ -1,0 +1,74 @@
+/**
+ * Store-side operation counters for the stores that have no server to ask (memory, SQLite) and for
+ * PostgreSQL (pg_stat_statements needs a server restart we do not own). Every wrapper delegates
+ * each call unchanged: an observer, never a mock. Redis is counted on the Redis server instead.
+ */
+import type { Store } from '../../src/core/store.ts';
+
+const calls = new Map<string, number>();
+
+function count(name: string): void {
+  calls.set(name, (calls.get(name) ?? 0) + 1);
+}
+
+/** Forgets every count (called by the orchestrator before each counted series). */
+export function resetCounts(): void {
+  calls.clear();
+}
+
+/** The counts since the last reset, by operation name. */
+export function readCounts(): Record<string, number> {
+  return Object.fromEntries(calls);
+}
+
+/** Wraps a coatcheck Store so every call is counted by method name. */
+export function countingStore<S extends Store>(inner: S): S {
+  const wrap =
+    <A extends unknown[], R>(name: string, fn: (...args: A) => R) =>
+    (...args: A): R => {
+      count(name);
+      return fn(...args);
+    };
+  const wrapped: Store = {
+    name: inner.name,
+    get: wrap('get', (key) => inner.get(key)),
+    create: wrap('create', (key, record) => inner.create(key, record)),
+    update: wrap('update', (key, patch) => inner.update(key, patch)),
+    touch: wrap('touch', (key, window) => inner.touch(key, window)),
+    delete: wrap('delete', (key) => inner.delete(key)),
+    close: () => inner.close(),
+  };
+  return wrapped as S;
+}
+
+/** Something with pg's `query(text, values)`. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+}
+
+/** Wraps a pg Pool so every query (one round trip each) is counted by its first SQL word. */
+export function countingQueryable(pool: Queryable): Queryable {
+  return {
+    query: (text, values) => {
+      count(`sql:${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? '?'}`);
+      return pool.query(text, values);
+    },
+  };
+}
+
+/**
+ * Counts the calls made to an express-session or @fastify/session store instance by wrapping its
+ * own methods in place (they still run: the wrapper only counts).
+ */
+export function countLegacyStore<T extends object>(store: T, methods: readonly string[]): T {
+  const target = store as Record<string, unknown>;
+  for (const method of methods) {
+    const original = target[method];
+    if (typeof original !== 'function') continue;
+    target[method] = function counted(this: unknown, ...args: unknown[]) {
+      count(method);
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  }
+  return store;
+}

@@ -1,0 +1,66 @@
+/**
+ * The coatcheck stores the variants run on, each built the way an app would build it, and the
+ * options every coatcheck variant shares (plain-http cookie named like the others' cookies).
+ */
+import { createClient } from 'redis';
+import { createSessions, type Sessions, type Store } from '../../../src/index.ts';
+import { countingStore } from '../counters.ts';
+import { type BenchContext, COOKIE_NAME } from '../variant.ts';
+
+/** coatcheck's session manager on `store`, with defaults except a cookie that works on plain http. */
+export function benchSessions(store: Store): Sessions<{ count?: number }> {
+  return createSessions<{ count?: number }>({ store, cookie: { name: COOKIE_NAME, secure: false } });
+}
+
+/** A store plus what closing the variant must also release. */
+export interface BenchStore {
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+/** The memory store, counted by a delegating wrapper. */
+export async function memory(_ctx?: BenchContext): Promise<BenchStore> {
+  const { memoryStore } = await import('../../../src/stores/memory.ts');
+  const inner = memoryStore();
+  return { store: countingStore(inner), close: () => inner.close() };
+}
+
+/** The SQLite store on a private file, counted by a delegating wrapper. */
+export async function sqlite(ctx: BenchContext): Promise<BenchStore> {
+  const { sqliteStore } = await import('../../../src/stores/sqlite.ts');
+  const inner = sqliteStore({ database: ctx.sqlitePath });
+  return { store: countingStore(inner), close: () => inner.close() };
+}
+
+/** The Redis store on the bench's own Redis (counted there, with INFO), through node-redis. */
+export async function redis(ctx: BenchContext): Promise<BenchStore> {
+  const { redisStore } = await import('../../../src/stores/redis.ts');
+  const client = createClient({ url: ctx.redisUrl });
+  await client.connect();
+  const store = redisStore({ client });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await client.quit();
+    },
+  };
+}
+
+/** The PostgreSQL store on a private table; queries counted by a wrapper around the pool. */
+export async function postgres(ctx: BenchContext): Promise<BenchStore> {
+  const { postgresStore } = await import('../../../src/stores/postgres.ts');
+  const { countingQueryable } = await import('../counters.ts');
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
+  const store = postgresStore({ pool: countingQueryable(pool), table: ctx.postgresTable });
+  await store.migrate();
+  return {
+    store,
+    close: async () => {
+      await pool.query(`DROP TABLE IF EXISTS ${ctx.postgresTable}, ${ctx.postgresTable}_meta`);
+      await store.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** Express + coatcheck: the shared Express app with coatcheck's Express middleware. */
+import { createServer } from 'node:http';
+import type { RequestHandler } from 'express';
+import { session as coatcheckSession, getSession } from '../../../src/adapters/express.ts';
+import { listen, type RunningVariant } from '../variant.ts';
+import { type BenchStore, benchSessions } from './shared-coatcheck.ts';
+import { expressApp } from './shared-express.ts';
+
+/** Express + coatcheck on `bench`'s store. */
+export function expressCoatcheck(bench: BenchStore): Promise<RunningVariant> {
+  const sessions = benchSessions(bench.store);
+  const app = expressApp(coatcheckSession(sessions) as unknown as RequestHandler, {
+    read: (req) => getSession(req, sessions).get('count'),
+    write: (req, value) => getSession(req, sessions).set('count', value),
+  });
+  return listen(createServer(app), async () => {
+    await sessions.close();
+    await bench.close();
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: the HTTP benchmark, then the micro-benchmarks, printed as markdown tables and
+ * saved to bench/results/latest.json and bench/results/latest.md. `BENCH_SKIP=http` or
+ * `BENCH_SKIP=micro` leaves one part out. Machine facts are printed first.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  httpTargets,
+  ratioTable,
+  targetsTable,
+  throughputTable,
+  tripsTable,
+  tripTargets,
+} from './http/report.ts';
+import { runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
+import { type MicroResult, microTargets, runMicroBenchmarks } from './micro/run-micro.ts';
+
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
+const machine = {
+  date: new Date().toISOString(),
+  nproc: availableParallelism(),
+  cpu: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+};
+const out: string[] = [
+  `Machine: ${machine.nproc} CPUs, ${machine.cpu}, Node ${machine.node}, ${machine.date}`,
+  `HTTP: ${settings.connections} connections, ${settings.duration} s × ${settings.reps} runs (median), ` +
+    `${settings.warmup} s warm-up per route, round trips over ${settings.trips} sequential requests; ` +
+    (settings.pinned
+      ? 'server on CPU 0, autocannon on CPU 1 (taskset).'
+      : 'NOT pinned (taskset or a 2nd CPU missing).'),
+];
+process.stdout.write(`${out.join('\n')}\n\n`);
+
+let http: VariantResult[] = [];
+if (!skip.has('http')) {
+  http = await runHttpBenchmark();
+  const sections = [
+    '### Throughput: median req/s (p50/p99 latency)',
+    throughputTable(http),
+    '### Ratios',
+    ratioTable(http),
+    '### Store round trips per request (counted on the store side)',
+    tripsTable(http),
+  ];
+  process.stdout.write(`${sections.join('\n\n')}\n\n`);
+  out.push(...sections);
+}
+
+let micro: MicroResult[] = [];
+if (!skip.has('micro')) {
+  micro = await runMicroBenchmarks();
+}
+
+const targets = [...httpTargets(http), ...tripTargets(http), ...microTargets(micro)];
+const targetSection = ['### Targets', targetsTable(targets)];
+process.stdout.write(`${targetSection.join('\n\n')}\n`);
+out.push(...targetSection);
+
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}latest.json`, `${JSON.stringify({ machine, settings, http, micro }, null, 2)}\n`);
+writeFileSync(`${dir}latest.md`, `${out.join('\n\n')}\n`);
