@@ -11,7 +11,7 @@ import { ErrorCodes } from '../../src/core/errors.ts';
 import { ReauthenticationRequiredError, SessionLimitError } from '../../src/core/recent-auth.ts';
 import { responseHeaders } from '../../src/core/response-headers.ts';
 import { storeKeyFor } from '../../src/core/token.ts';
-import { ConfigError, CsrfError, type Store, StoreUnavailableError } from '../../src/index.ts';
+import { CodecError, ConfigError, CsrfError, type Store, StoreUnavailableError } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { closeStores, cookieOf, harness, logError, storeCases, ticketOf } from './support.ts';
 
@@ -342,3 +342,65 @@ describe('ambiguous cookies and store outages', () => {
     );
   });
 });
+
+describe('rotation decisions', () => {
+  it('no grace period: a write through the old ticket after a rotation is dropped, applied to neither session, and clears the cookie', async () => {
+    const h = harness<Data>(memoryStore());
+    const s0 = h.sessions.load({});
+    await s0.set('note', 'v1');
+    const old = cookieOf((await h.sessions.commit(s0, { status: 200 })).setCookie);
+    const inFlight = h.sessions.load({ cookie: old });
+    await inFlight.get('note');
+    const rotating = h.sessions.load({ cookie: old });
+    await rotating.rotate();
+    const fresh = cookieOf((await h.sessions.commit(rotating, { status: 200 })).setCookie);
+    await inFlight.set('note', 'through the old ticket');
+    const late = await h.sessions.commit(inFlight, { status: 200 });
+    assert.match(late.setCookie ?? '', /^sid=;.*Max-Age=0/);
+    assert.equal(await h.sessions.load({ cookie: fresh }).get('note'), 'v1');
+    assert.equal(await h.sessions.load({ cookie: old }).get('note'), undefined);
+  });
+
+  it('rotate() keeps the absolute deadline, login() restarts it', async () => {
+    const h = harness<Data>(memoryStore(), { absoluteTimeout: '2h' });
+    const s0 = h.sessions.load({});
+    await s0.set('note', 'x');
+    const first = cookieOf((await h.sessions.commit(s0, { status: 200 })).setCookie);
+    const deadline = (await h.sessions.load({ cookie: first }).info()).absoluteExpiresAt!;
+    h.clock.now += 10 * MINUTE;
+    const r = h.sessions.load({ cookie: first });
+    await r.rotate();
+    const rotated = cookieOf((await h.sessions.commit(r, { status: 200 })).setCookie);
+    assert.equal((await h.sessions.load({ cookie: rotated }).info()).absoluteExpiresAt, deadline);
+    h.clock.now += 10 * MINUTE;
+    const l = h.sessions.load({ cookie: rotated });
+    await l.login('kim');
+    const loggedInCookie = cookieOf((await h.sessions.commit(l, { status: 200 })).setCookie);
+    assert.equal(
+      (await h.sessions.load({ cookie: loggedInCookie }).info()).absoluteExpiresAt,
+      h.clock.now + 120 * MINUTE,
+    );
+  });
+});
+
+for (const storeCase of storeCases) {
+  describe(`codec limits (${storeCase.name})`, { skip: storeCase.skip }, () => {
+    it(`${storeCase.name}: the same size and depth limits apply, enforced by core before the store sees anything`, async () => {
+      const h = harness<{ deep: unknown; big: string }>(await storeCase.make(Date.now), {
+        codecLimits: { maxDepth: 4, maxBytes: 1000 },
+      });
+      const s = h.sessions.load({});
+      let deep: unknown = 1;
+      for (let i = 0; i < 4; i++) deep = [deep];
+      await s.set('deep', deep);
+      await assert.rejects(
+        s.set('deep', [deep]),
+        (e: unknown) => e instanceof CodecError && /maxDepth 4/.test(e.message),
+      );
+      await assert.rejects(s.set('big', 'x'.repeat(1000)), CodecError);
+      const cookie = cookieOf((await h.sessions.commit(s, { status: 200 })).setCookie);
+      assert.deepEqual(await h.sessions.load({ cookie }).get('deep'), deep);
+      await h.store.close();
+    });
+  });
+}
