@@ -104,6 +104,14 @@ for (const appCase of csrfApps) {
       });
     }
 
+    it(`${appCase.name}: a ticket in the URL is ignored (tickets travel only in the cookie or header)`, async () => {
+      const { cookie } = await withToken();
+      const ticket = cookie.slice(cookie.indexOf('=') + 1);
+      const reply = await call(`${app.url}/note?sid=${ticket}&session=${ticket}`);
+      assert.equal(reply.body, '(none)');
+      assert.deepEqual(reply.setCookie, [], 'nothing adopted, nothing issued');
+    });
+
     it(`${appCase.name}: logout sends Clear-Site-Data and clears the cookie`, async () => {
       const { cookie, token } = await withToken();
       const plain = await call(`${app.url}/note`, { cookie });

@@ -11,7 +11,14 @@ import { ErrorCodes } from '../../src/core/errors.ts';
 import { ReauthenticationRequiredError, SessionLimitError } from '../../src/core/recent-auth.ts';
 import { responseHeaders } from '../../src/core/response-headers.ts';
 import { storeKeyFor } from '../../src/core/token.ts';
-import { CodecError, ConfigError, CsrfError, type Store, StoreUnavailableError } from '../../src/index.ts';
+import {
+  CodecError,
+  ConfigError,
+  CsrfError,
+  createSessions,
+  type Store,
+  StoreUnavailableError,
+} from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { closeStores, cookieOf, harness, logError, storeCases, ticketOf } from './support.ts';
 
@@ -27,6 +34,23 @@ async function loggedIn(h: ReturnType<typeof harness<Data>>, userId: string, use
   await s.login(userId);
   return cookieOf((await h.sessions.commit(s, { status: 200 })).setCookie);
 }
+
+describe('cookie defaults', () => {
+  it('the default session cookie is __Host-sid; Path=/; HttpOnly; Secure; SameSite=Lax, with no Domain or Max-Age, under 4096 bytes', async () => {
+    const sessions = createSessions<Data>({ store: memoryStore() });
+    for (const secrets of [undefined, [SECRET_A]]) {
+      const h = secrets === undefined ? sessions : createSessions<Data>({ store: memoryStore(), secrets });
+      const s = h.load({});
+      await s.set('note', 'x');
+      const result = await h.commit(s, { status: 200 });
+      const header = result.setCookie!;
+      assert.match(header, /^__Host-sid=[A-Za-z0-9_.-]{43,87}; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+      assert.ok(Buffer.byteLength(header) < 4096);
+      assert.equal(result.noStore, true, 'Cache-Control: no-store with every ticket');
+      assert.equal(result.varyCookie, true);
+    }
+  });
+});
 
 describe('step-up: requireRecentAuth', () => {
   it('passes within the window, throws ReauthenticationRequiredError (401) after it and for anonymous sessions', async () => {

@@ -53,7 +53,11 @@ export const csrfApps: readonly CsrfApp[] = [
       listen(
         nodeSessions(sessions, async (req, res, session) => {
           const protectedRoute = nodeCsrf<Data>(async (r, response, s) => {
-            const [status, body] = await route(r.method ?? 'GET', r.url ?? '/', s);
+            const [status, body] = await route(
+              r.method ?? 'GET',
+              new URL(r.url ?? '/', 'http://x').pathname,
+              s,
+            );
             response.statusCode = status;
             response.end(body);
           }, guard);
