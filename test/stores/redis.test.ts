@@ -86,7 +86,7 @@ describe('redis store specifics', skip === undefined ? {} : { skip }, () => {
       'd:cart': '[1]',
     });
     assert.equal(Number(await (io as Redis).call('PEXPIRETIME', `${prefix}s:${key}`)), record.expiresAt);
-    assert.deepStrictEqual(await (io as Redis).zrange(`${prefix}u:${userId}`, 0, -1), [key]);
+    assert.deepStrictEqual(await (io as Redis).zrange(`${prefix}u:${userId}`, '0', '-1'), [key]);
     const indexTtl = await (io as Redis).pttl(`${prefix}u:${userId}`);
     assert.ok(indexTtl > record.absoluteExpiresAt - Date.now() - 5_000, `index TTL ${indexTtl} too short`);
     assert.equal((await store.get(key))?.expiresAt, record.expiresAt);
@@ -115,15 +115,15 @@ describe('redis store specifics', skip === undefined ? {} : { skip }, () => {
     );
     // Members younger than the grace period may belong to a create in flight: kept.
     assert.equal(await (io as Redis).zcard(index), 3);
-    await (io as Redis).zadd(index, 1, vanished, 1, moved);
+    await (io as Redis).zadd(index, '1', vanished, '1', moved);
     assert.deepStrictEqual(
       (await store.listByUser(userId)).map((e) => e.key),
       [live],
     );
-    assert.deepStrictEqual(await (io as Redis).zrange(index, 0, -1), [live]);
+    assert.deepStrictEqual(await (io as Redis).zrange(index, '0', '-1'), [live]);
     // deleteByUser leaves another user's session alone.
     await store.create(vanished, sampleRecord({ userId: 'someone-else' }));
-    await (io as Redis).zadd(index, 1, vanished);
+    await (io as Redis).zadd(index, '1', vanished);
     assert.equal(await store.deleteByUser(userId), 1);
     assert.equal((await store.get(vanished))?.userId, 'someone-else');
     assert.equal((await store.get(moved))?.userId, 'someone-else');
@@ -137,9 +137,9 @@ describe('redis store specifics', skip === undefined ? {} : { skip }, () => {
     await store.create(gone, sampleRecord({ userId }));
     await store.create(kept, sampleRecord({ userId }));
     await (io as Redis).del(`${prefix}s:${gone}`);
-    await (io as Redis).zadd(`${prefix}u:${userId}`, 1, gone, 1, kept);
+    await (io as Redis).zadd(`${prefix}u:${userId}`, '1', gone, '1', kept);
     assert.equal(await store.purgeExpired(), 0);
-    assert.deepStrictEqual(await (io as Redis).zrange(`${prefix}u:${userId}`, 0, -1), [kept]);
+    assert.deepStrictEqual(await (io as Redis).zrange(`${prefix}u:${userId}`, '0', '-1'), [kept]);
   });
 
   it('falls back to EVAL when the server lost its scripts (NOSCRIPT)', async () => {
