@@ -51,7 +51,8 @@ export async function commitSession(
   const decision = decideCommit({
     ticket: ticket.kind,
     ticketInCookie: ticket.inCookie,
-    found: session.loaded ? record !== undefined : undefined,
+    // A failed load (store down) says nothing about the session: never clear a live cookie for it.
+    found: session.loaded && !session.loadFailed ? record !== undefined : undefined,
     changed: pending.size > 0 || session.userChanged,
     empty:
       pending.size === 0 ? record === undefined || Object.keys(record.data).length === 0 : isEmpty(session),

@@ -84,6 +84,8 @@ export class Session<Data extends SessionData = SessionData> {
   #destroyed = false;
   #committed = false;
   #absoluteCap: number | undefined;
+  /** The load failed (store unavailable): the commit must not mistake it for "no session". */
+  #loadFailed = false;
   /** Keys whose stored value is sealed under an old encryption key: re-sealed with the next write. */
   readonly #stale = new Set<string>();
 
@@ -295,7 +297,10 @@ export class Session<Data extends SessionData = SessionData> {
   /** Loads the session from the store if it has not been loaded (lazy; at most once per request). */
   load(): Promise<void> {
     this.#assertOpen();
-    this.#loading ??= this.#fetch();
+    this.#loading ??= this.#fetch().catch((error: unknown) => {
+      this.#loadFailed = true;
+      throw error;
+    });
     return this.#loading;
   }
 
@@ -365,6 +370,9 @@ export class Session<Data extends SessionData = SessionData> {
   }
   /** @internal */ get requestMeta(): RequestMeta {
     return this.#meta;
+  }
+  /** @internal */ get loadFailed(): boolean {
+    return this.#loadFailed;
   }
   /** @internal */ get rotated(): boolean {
     return this.#rotated;

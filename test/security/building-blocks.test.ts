@@ -358,6 +358,10 @@ describe('ambiguous cookies and store outages', () => {
     assert.equal(error.status, 503);
     logError(error);
     assert.ok(h.events.some((e) => e.type === 'store_unavailable'));
+    // Even if the app swallows the error and answers 200, the live cookie is neither cleared nor replaced.
+    const result = await h.sessions.commit(s, { status: 200 });
+    assert.equal(result.setCookie, undefined);
+    assert.equal(result.decision.store, 'none');
     down = false;
     assert.equal(
       await h.sessions.load({ cookie }).get('note'),
