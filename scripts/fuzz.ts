@@ -44,7 +44,7 @@ const NAMES = [
   ' sid',
   'SID',
 ];
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64 = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'];
 const VALID = Array.from({ length: 32 }, () => generateToken());
 
 function randomString(max: number): string {

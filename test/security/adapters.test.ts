@@ -19,7 +19,7 @@ async function call(
   const response = await fetch(url, {
     method: init.method ?? 'GET',
     headers,
-    body: init.body,
+    ...(init.body === undefined ? {} : { body: init.body }),
     redirect: 'manual',
   });
   const setCookie = response.headers.getSetCookie();
