@@ -5,7 +5,8 @@
  */
 import { decodeValue, encodeValue } from './codec.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
-import { CodecError, CorruptRecordError, SessionStateError } from './errors.ts';
+import { CodecError, SessionStateError } from './errors.ts';
+import { openRecord } from './open-record.ts';
 import { assertRecentAuth } from './recent-auth.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { StoreRecord } from './store.ts';
@@ -308,52 +309,11 @@ export class Session<Data extends SessionData = SessionData> {
     if (this.#ticket.kind !== 'valid') return;
     const record = await this.#runtime.fetchLive(this.#ticket.key!, this);
     if (record === undefined) return;
-    // Decode every value now: a record that fails is treated as absent, never half-handed to the app.
-    const cipher = this.#runtime.cipher;
-    try {
-      for (const [key, stored] of Object.entries(record.data)) {
-        let text = stored;
-        if (cipher !== undefined) {
-          const opened = cipher.open(stored, key);
-          text = opened.plaintext;
-          if (opened.stale) this.#stale.add(key);
-        }
-        this.#decoded.set(key, decodeValue(text, this.#runtime.codecLimits));
-        this.#plain.set(key, text);
-      }
-    } catch (error) {
-      this.#stale.clear();
-      this.#plain.clear();
-      this.#decoded.clear();
-      this.#runtime.reportCorrupt(this, record, error);
-      return;
-    }
-    if (this.#runtime.bindUserAgent && this.#decoded.has(META.userAgent)) {
-      if (this.#decoded.get(META.userAgent) !== this.#meta.userAgent) {
-        this.#stale.clear();
-        this.#plain.clear();
-        this.#decoded.clear();
-        this.#runtime.reportAnomaly(this, record, 'user_agent');
-        return;
-      }
-    }
-    const schema = this.#runtime.schema;
-    if (schema !== undefined) {
-      const user: SessionData = {};
-      for (const [key, value] of this.#decoded) if (key.charCodeAt(0) !== 36) user[key] = value;
-      const result = await schema['~standard'].validate(user);
-      if (result.issues !== undefined) {
-        this.#decoded.clear();
-        this.#plain.clear();
-        const detail = result.issues.map((issue) => issue.message).join('; ');
-        this.#runtime.reportCorrupt(
-          this,
-          record,
-          new CorruptRecordError(`Session data failed schema validation: ${detail}`),
-        );
-        return;
-      }
-    }
+    const opened = await openRecord(this.#runtime, this, record, this.#meta.userAgent);
+    if (opened === undefined) return;
+    for (const [key, value] of opened.decoded) this.#decoded.set(key, value);
+    for (const [key, text] of opened.plain) this.#plain.set(key, text);
+    for (const key of opened.stale) this.#stale.add(key);
     this.#record = record;
   }
 
