@@ -4,7 +4,7 @@
  * error message the suite produces, so no-token-in-logs.test.ts can grep it for tickets.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -78,7 +78,8 @@ export interface StoreCase {
 }
 
 const pgSkip = await serviceSkipReason('postgres');
-const pool = pgSkip === undefined ? new pg.Pool({ connectionString: serviceUrls.postgres, max: 6 }) : undefined;
+const pool =
+  pgSkip === undefined ? new pg.Pool({ connectionString: serviceUrls.postgres, max: 6 }) : undefined;
 const pgTables: string[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'coatcheck-security-'));
 
@@ -101,8 +102,9 @@ export const storeCases: readonly StoreCase[] = [
   },
 ];
 
-/** Drops the PostgreSQL tables the suite created and closes the pool. Call from `after`. */
+/** Removes the SQLite files, drops the PostgreSQL tables the suite created, closes the pool. Call from `after`. */
 export async function closeStores(): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
   if (pool === undefined) return;
   for (const table of pgTables) await pool.query(`DROP TABLE IF EXISTS "${table}", "${table}_meta"`);
   await pool.end();
