@@ -8,11 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { MemcacheClient } from 'memcache-client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Store } from '../../src/core/store.ts';
 import { cacheStore } from '../../src/stores/cache.ts';
 import { fsStore } from '../../src/stores/fs.ts';
+import { memcachedStore } from '../../src/stores/memcached.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { mysqlStore } from '../../src/stores/mysql.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
@@ -97,12 +99,31 @@ function redisCase(skip: string | undefined): StoreCase {
   };
 }
 
+function memcachedCase(skip: string | undefined): StoreCase {
+  return {
+    name: 'memcached',
+    skip,
+    async open() {
+      const url = new URL(serviceUrls.memcached);
+      const client = new MemcacheClient({
+        server: `${url.hostname}:${url.port || '11211'}`,
+        cmdTimeout: 5000,
+      });
+      return {
+        store: memcachedStore({ client, prefix: `${uniqueName('ccfault')}:` }),
+        cleanup: async () => client.shutdown(),
+      };
+    },
+  };
+}
+
 /** The store matrix: every store that exists in src/stores, with a skip reason for missing servers. */
 export async function storeCases(): Promise<StoreCase[]> {
-  const [pgSkip, mySkip, redisSkip] = await Promise.all([
+  const [pgSkip, mySkip, redisSkip, memcachedSkip] = await Promise.all([
     serviceSkipReason('postgres'),
     serviceSkipReason('mysql'),
     serviceSkipReason('redis'),
+    serviceSkipReason('memcached'),
   ]);
   return [
     {
@@ -143,5 +164,6 @@ export async function storeCases(): Promise<StoreCase[]> {
     postgresCase(pgSkip),
     mysqlCase(mySkip),
     redisCase(redisSkip),
+    memcachedCase(memcachedSkip),
   ];
 }
