@@ -3,7 +3,8 @@
  * saved to bench/results/latest.json and bench/results/latest.md. `BENCH_SKIP=http` or
  * `BENCH_SKIP=micro` leaves one part out. Machine facts are printed first.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -15,9 +16,29 @@ import {
   tripTargets,
 } from './http/report.ts';
 import { runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
-import { type MicroResult, microTargets, runMicroBenchmarks } from './micro/run-micro.ts';
+import { type MicroResult, microTable, microTargets, runMicroBenchmarks } from './micro/run-micro.ts';
 
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+// The variants load coatcheck the way users do, through the package's exports (dist/), so no
+// source transform runs at request time (tsx's keepNames wrappers cost a few % of CPU per request).
+if (process.env.BENCH_BUILD !== '0') {
+  process.stderr.write('bench: npm run build\n');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (build.status !== 0) {
+    const errors = String(build.stdout)
+      .split('\n')
+      .filter((l) => l.includes('error TS')).length;
+    process.stderr.write(
+      `bench: the build reported ${errors} type errors; measuring what it emitted in dist/\n`,
+    );
+  }
+}
+if (!existsSync(`${root}dist/index.js`)) {
+  process.stderr.write('bench: dist/index.js is missing: run `npm run build` first.\n');
+  process.exit(1);
+}
 const machine = {
   date: new Date().toISOString(),
   nproc: availableParallelism(),
@@ -52,6 +73,9 @@ if (!skip.has('http')) {
 let micro: MicroResult[] = [];
 if (!skip.has('micro')) {
   micro = await runMicroBenchmarks();
+  const section = ['### Micro-benchmarks (mitata, average per call)', microTable(micro)];
+  process.stdout.write(`\n${section.join('\n\n')}\n\n`);
+  out.push(...section);
 }
 
 const targets = [...httpTargets(http), ...tripTargets(http), ...microTargets(micro)];

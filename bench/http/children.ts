@@ -26,7 +26,7 @@ function nodeCommand(cpu: number, script: string, args: readonly string[]): [str
 
 /** What a server child reported when it started. */
 export type ServerStart =
-  | { readonly type: 'ready'; readonly port: number }
+  | { readonly type: 'ready'; readonly port: number; readonly pid: number }
   | { readonly type: 'unavailable' | 'failed'; readonly reason: string };
 
 /** A running server child and its IPC conversation. */

@@ -3,7 +3,7 @@
  * PostgreSQL (pg_stat_statements needs a server restart we do not own). Every wrapper delegates
  * each call unchanged: an observer, never a mock. Redis is counted on the Redis server instead.
  */
-import type { Store } from '../../src/core/store.ts';
+import type { Store } from 'coatcheck';
 
 const calls = new Map<string, number>();
 

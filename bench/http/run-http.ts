@@ -9,7 +9,7 @@
  * BENCH_CPU_PROF (a directory: coatcheck servers write `--cpu-prof` profiles there).
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -144,7 +144,8 @@ async function runVariant(
     await server.close();
     return { ...base, status: server.start.type, reason: server.start.reason };
   }
-  const { port } = server.start;
+  const { port, pid } = server.start;
+  if (extra.length > 0) appendFileSync(join(profileDir!, 'variants.txt'), `${pid} ${info.id}\n`);
   const routes: Partial<Record<Route, RouteResult>> = {};
   const trips: Partial<Record<TripLabel, Trips>> = {};
   try {

@@ -15,10 +15,11 @@ function send(message: Record<string, unknown>): void {
 
 function missingModule(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
   const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return message.replace(/ is not defined.*$/s, '');
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
   const path = /['"]([^'"]+)['"]/.exec(message)?.[1] ?? message;
-  return path.replace(/^.*?\/(src|bench)\//, '$1/');
+  return path.replace(/^.*?\/(src|dist|bench)\//, '$1/');
 }
 
 async function main(): Promise<void> {

@@ -3,12 +3,12 @@
  * @fastify/session do for the same job. Inputs are built once, outside the timed functions.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { type CommitState, decideCommit } from 'coatcheck';
 import * as cookie from 'cookie';
 import signature from 'cookie-signature';
-import { decodeValue, encodeValue } from '../../src/core/codec.ts';
-import { type CommitState, decideCommit } from '../../src/core/commit-decision.ts';
-import { readCookie } from '../../src/core/cookie.ts';
-import { decodeTicket, encodeTicket, generateToken, storeKeyFor } from '../../src/core/token.ts';
+import { decodeValue, encodeValue } from '../../dist/core/codec.js';
+import { readCookie } from '../../dist/core/cookie.js';
+import { decodeTicket, encodeTicket, generateToken, storeKeyFor } from '../../dist/core/token.js';
 
 /** One comparison: a coatcheck case and (optionally) the baseline it is measured against. */
 export interface MicroCase {

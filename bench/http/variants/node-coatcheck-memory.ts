@@ -1,6 +1,6 @@
 /** node:http + coatcheck (withSessions) on the memory store. */
 import { createServer } from 'node:http';
-import { withSessions } from '../../../src/adapters/node.ts';
+import { withSessions } from 'coatcheck/node';
 import { body, listen, type StartVariant } from '../variant.ts';
 import { benchSessions, memory } from './shared-coatcheck.ts';
 

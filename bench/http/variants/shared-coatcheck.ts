@@ -2,8 +2,9 @@
  * The coatcheck stores the variants run on, each built the way an app would build it, and the
  * options every coatcheck variant shares (plain-http cookie named like the others' cookies).
  */
+
+import { createSessions, type Sessions, type Store } from 'coatcheck';
 import { createClient } from 'redis';
-import { createSessions, type Sessions, type Store } from '../../../src/index.ts';
 import { countingStore } from '../counters.ts';
 import { type BenchContext, COOKIE_NAME } from '../variant.ts';
 
@@ -20,21 +21,21 @@ export interface BenchStore {
 
 /** The memory store, counted by a delegating wrapper. */
 export async function memory(_ctx?: BenchContext): Promise<BenchStore> {
-  const { memoryStore } = await import('../../../src/stores/memory.ts');
+  const { memoryStore } = await import('coatcheck/stores/memory');
   const inner = memoryStore();
   return { store: countingStore(inner), close: () => inner.close() };
 }
 
 /** The SQLite store on a private file, counted by a delegating wrapper. */
 export async function sqlite(ctx: BenchContext): Promise<BenchStore> {
-  const { sqliteStore } = await import('../../../src/stores/sqlite.ts');
+  const { sqliteStore } = await import('coatcheck/stores/sqlite');
   const inner = sqliteStore({ database: ctx.sqlitePath });
   return { store: countingStore(inner), close: () => inner.close() };
 }
 
 /** The Redis store on the bench's own Redis (counted there, with INFO), through node-redis. */
 export async function redis(ctx: BenchContext): Promise<BenchStore> {
-  const { redisStore } = await import('../../../src/stores/redis.ts');
+  const { redisStore } = await import('coatcheck/stores/redis');
   const client = createClient({ url: ctx.redisUrl });
   await client.connect();
   const store = redisStore({ client });
@@ -49,7 +50,7 @@ export async function redis(ctx: BenchContext): Promise<BenchStore> {
 
 /** The PostgreSQL store on a private table; queries counted by a wrapper around the pool. */
 export async function postgres(ctx: BenchContext): Promise<BenchStore> {
-  const { postgresStore } = await import('../../../src/stores/postgres.ts');
+  const { postgresStore } = await import('coatcheck/stores/postgres');
   const { countingQueryable } = await import('../counters.ts');
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });

@@ -1,7 +1,7 @@
 /** Express + coatcheck: the shared Express app with coatcheck's Express middleware. */
 import { createServer } from 'node:http';
+import { session as coatcheckSession, getSession } from 'coatcheck/express';
 import type { RequestHandler } from 'express';
-import { session as coatcheckSession, getSession } from '../../../src/adapters/express.ts';
 import { listen, type RunningVariant } from '../variant.ts';
 import { type BenchStore, benchSessions } from './shared-coatcheck.ts';
 import { expressApp } from './shared-express.ts';

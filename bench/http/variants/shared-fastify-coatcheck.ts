@@ -1,6 +1,7 @@
 /** Fastify + coatcheck: the shared Fastify routes with coatcheck's Fastify plugin. */
+
+import { coatcheck, getSession } from 'coatcheck/fastify';
 import Fastify from 'fastify';
-import { coatcheck, getSession } from '../../../src/adapters/fastify.ts';
 import type { RunningVariant } from '../variant.ts';
 import { type BenchStore, benchSessions } from './shared-coatcheck.ts';
 import { fastifyRoutes, listenFastify } from './shared-fastify.ts';
