@@ -91,8 +91,14 @@ export async function connect(args: CliArgs, mustExist: boolean): Promise<Connec
   const call = <T>(operation: string, run: () => Promise<T>, timeoutMs = args.timeoutMs) =>
     callStore(store.name, operation, timeoutMs, run);
   let inspector: Inspector | undefined;
+  // A hung server never answers QUIT either: closing is bounded, and the CLI exits anyway.
   const close = async () => {
-    await Promise.allSettled([store.close(), inspector?.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.min(args.timeoutMs, 2000));
+    });
+    await Promise.race([Promise.allSettled([store.close(), inspector?.close()]), bound]);
+    clearTimeout(timer);
   };
   try {
     if (args.command !== 'migrate') await call('get', () => store.get(probeKey()));
