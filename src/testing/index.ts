@@ -3,5 +3,5 @@
  * and for third-party ones.
  */
 export { describeStoreConformance, type StoreConformanceOptions } from './conformance.ts';
-export { asCreated, expiredRecord, plainRecord, randomKey, randomUserId, sampleRecord } from './records.ts';
 export * from './http-helpers.ts';
+export { asCreated, expiredRecord, plainRecord, randomKey, randomUserId, sampleRecord } from './records.ts';
