@@ -43,7 +43,9 @@ const NOTHING: CommitDecision = { store: 'none', cookie: 'none' };
 
 /** Maps one request's session state to one store action and one cookie action. */
 export function decideCommit(state: CommitState): CommitDecision {
-  const clearStale = state.ticketInCookie && (state.ticket === 'rejected' || state.found === false);
+  // Only a ticket that can never be valid is cleared. A well-formed ticket without a record may be
+  // one a concurrent rotation just replaced: clearing it could delete the browser's new cookie.
+  const clearStale = state.ticketInCookie && state.ticket === 'rejected';
   if (state.destroyed) {
     return { store: 'none', cookie: state.ticketInCookie ? 'clear' : 'none' };
   }

@@ -67,7 +67,7 @@ export async function commitSession(
 
   let cookieToken = ticket.token;
   let expiresAt = record?.expiresAt ?? now;
-  let cookieAction = decision.cookie;
+  const cookieAction = decision.cookie;
   switch (decision.store) {
     case 'create':
     case 'rotate': {
@@ -90,7 +90,14 @@ export async function commitSession(
         throw new ConflictError('The store reported a collision for a freshly generated session key.');
       }
       const oldKey = decision.store === 'rotate' ? ticket.key : undefined;
-      if (oldKey !== undefined) await store.delete(oldKey);
+      if (oldKey !== undefined) {
+        // A grace window lets requests already in flight with the old ticket still read the
+        // session; never after login, where the old ticket may be one an attacker planted.
+        const graceEnd = Math.min(record!.expiresAt, now + options.rotationGraceMs);
+        if (options.rotationGraceMs > 0 && !session.userChanged) {
+          await store.touch(oldKey, record!.lastSeenAt, graceEnd);
+        } else await store.delete(oldKey);
+      }
       store.onCreated(session, key, oldKey);
       break;
     }
@@ -98,15 +105,14 @@ export async function commitSession(
       expiresAt = slidingExpiry(options, now, record!.absoluteExpiresAt, remembered);
       checkedSize(options, session.mergedData());
       const updated = { ...record!, lastSeenAt: now, expiresAt };
-      // false: the session was deleted meanwhile (logout elsewhere). It stays deleted.
-      if (!(await store.update(ticket.key!, updated, session)))
-        cookieAction = ticket.inCookie ? 'clear' : 'none';
+      // false: the session was deleted or rotated meanwhile. It stays deleted, and the cookie is
+      // left alone: the browser may already hold the ticket a concurrent rotation issued.
+      await store.update(ticket.key!, updated, session);
       break;
     }
     case 'touch': {
       expiresAt = slidingExpiry(options, now, record!.absoluteExpiresAt, remembered);
-      if (!(await store.touch(ticket.key!, now, expiresAt)))
-        cookieAction = ticket.inCookie ? 'clear' : 'none';
+      await store.touch(ticket.key!, now, expiresAt);
       break;
     }
     case 'none':

@@ -55,6 +55,12 @@ export interface SessionsOptions {
   readonly secrets?: readonly (string | Uint8Array)[];
   /** Prefix of every store key, to share one store between apps. Default `''`. */
   readonly keyPrefix?: string;
+  /**
+   * After `rotate()` (not `login()`), the old ticket keeps reading the session this long, so
+   * requests already in flight do not see an empty session. Writes through the old ticket in the
+   * window are not carried over. Default `0`: the old ticket dies at once.
+   */
+  readonly rotationGrace?: Duration;
   /** A store call that takes longer fails with StoreUnavailableError. Default `'2s'`. */
   readonly storeTimeout?: Duration;
   /** Largest total size of one session's encoded values, in bytes. Default 65 536. */
@@ -109,6 +115,7 @@ export interface ResolvedOptions {
   readonly secrets: readonly Buffer[];
   readonly keyPrefix: string;
   readonly storeTimeoutMs: number;
+  readonly rotationGraceMs: number;
   readonly maxSessionBytes: number;
   readonly codecLimits: CodecLimits;
   readonly now: () => number;
@@ -182,6 +189,7 @@ export function resolveOptions(options: SessionsOptions): ResolvedOptions {
     secrets: resolveSecrets(options.secrets),
     keyPrefix: resolveKeyPrefix(options.keyPrefix ?? ''),
     storeTimeoutMs,
+    rotationGraceMs: toMilliseconds(options.rotationGrace ?? 0, 'rotationGrace'),
     maxSessionBytes,
     codecLimits: { ...defaultCodecLimits, ...options.codecLimits },
     now: options.now ?? Date.now,

@@ -160,9 +160,10 @@ describe('demo app in Chromium', { skip: skipReason() }, () => {
     const replayBody = await replay.text();
     assert.match(replayBody, /Cart \(0\)/, 'the old ticket carries no cart');
     assert.doesNotMatch(replayBody, /Signed in as/, 'the old ticket is not logged in');
-    assert.ok(
-      replay.headers.getSetCookie().some((c) => /^sid=;/.test(c) || /Max-Age=0/i.test(c)),
-      'the server tells the client to drop the dead ticket',
+    assert.deepEqual(
+      replay.headers.getSetCookie(),
+      [],
+      'no cookie for a dead ticket: the browser may already hold a newer one',
     );
     const current = await fetch(base, { headers: { cookie: `sid=${afterLogin.value}` }, redirect: 'manual' });
     assert.match(await current.text(), /Signed in as/, 'the new ticket is logged in');

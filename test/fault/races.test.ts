@@ -9,9 +9,6 @@ import { storeKeyFor } from '../../src/core/token.ts';
 import { Browser, type FaultApp, startFaultApp } from '../support/fault-app.ts';
 import { type OpenedStore, storeCases } from '../support/fault-stores.ts';
 
-const ROTATION_TODO =
-  'core has no rotation grace window: a response to a request sent with the old cookie clears the new one (see docs/reliability.md)';
-
 for (const storeCase of await storeCases()) {
   describe(`races [${storeCase.name}]`, storeCase.skip === undefined ? {} : { skip: storeCase.skip }, () => {
     let opened: OpenedStore;
@@ -85,9 +82,7 @@ for (const storeCase of await storeCases()) {
       assert.deepEqual(again.data, { x: '1' });
     });
 
-    it(`[${storeCase.name}] rotation racing requests in flight: the browser keeps the new ticket`, {
-      todo: ROTATION_TODO,
-    }, async () => {
+    it(`[${storeCase.name}] rotation racing requests in flight: the browser keeps the new ticket`, async () => {
       const browser = new Browser(app.url);
       await browser.send('/write?x=1');
       const inFlight = browser.send('/slow-write?gate=rotate-jar&y=2', { keepJar: true });

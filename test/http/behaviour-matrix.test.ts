@@ -107,10 +107,10 @@ for (const adapter of adaptersUnderTest) {
       );
       const replay = await request(t.url('/whoami'), { cookie: `sid=${before}` });
       assert.equal(replay.body, 'anonymous');
-      assert.equal(
-        parseSetCookie(replay.setCookie[0]!).attributes.get('max-age'),
-        '0',
-        'the dead cookie is cleared',
+      assert.deepEqual(
+        replay.setCookie,
+        [],
+        'no cookie is sent: the browser may already hold the new ticket',
       );
     });
 
@@ -204,7 +204,11 @@ for (const adapter of adaptersUnderTest) {
         t.clock.now += 31 * MINUTE;
         const expired = await request(t.url('/read'), { cookie: jar.header! });
         assert.equal(expired.body, '0');
-        assert.equal(parseSetCookie(expired.setCookie[0]!).attributes.get('max-age'), '0');
+        assert.deepEqual(
+          expired.setCookie,
+          [],
+          'an expired session is simply gone: nothing to store or clear',
+        );
       } finally {
         await t.app.close();
       }

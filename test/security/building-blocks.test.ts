@@ -372,7 +372,7 @@ describe('ambiguous cookies and store outages', () => {
 });
 
 describe('rotation decisions', () => {
-  it('no grace period: a write through the old ticket after a rotation is dropped, applied to neither session, and clears the cookie', async () => {
+  it('no grace period: a write through the old ticket after a rotation is dropped, applied to neither session, and leaves the cookie alone', async () => {
     const h = harness<Data>(memoryStore());
     const s0 = h.sessions.load({});
     await s0.set('note', 'v1');
@@ -384,7 +384,7 @@ describe('rotation decisions', () => {
     const fresh = cookieOf((await h.sessions.commit(rotating, { status: 200 })).setCookie);
     await inFlight.set('note', 'through the old ticket');
     const late = await h.sessions.commit(inFlight, { status: 200 });
-    assert.match(late.setCookie ?? '', /^sid=;.*Max-Age=0/);
+    assert.equal(late.setCookie, undefined, 'the browser may already hold the new ticket: never clear it');
     assert.equal(await h.sessions.load({ cookie: fresh }).get('note'), 'v1');
     assert.equal(await h.sessions.load({ cookie: old }).get('note'), undefined);
   });
