@@ -7,7 +7,9 @@ export type { CodecLimits } from './core/codec.ts';
 export type { CommitResult } from './core/commit.ts';
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
-export type { CsrfRequest } from './core/csrf.ts';
+export type { WarningCode } from './core/config-warnings.ts';
+export { WarningCodes } from './core/config-warnings.ts';
+export type { CsrfGuardOptions, CsrfRequest } from './core/csrf.ts';
 export { verifyCsrf } from './core/csrf.ts';
 export type { Duration } from './core/duration.ts';
 export type { ValueCipher } from './core/encryption.ts';
@@ -27,6 +29,7 @@ export {
 } from './core/errors.ts';
 export type { SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
 export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
+export { ReauthenticationRequiredError, SessionLimitError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
 export { Session } from './core/session.ts';
 export type { Sessions, UserSession } from './core/sessions.ts';

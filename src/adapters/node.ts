@@ -121,36 +121,37 @@ function holdUntilCommitted<Data extends SessionData>(
     res.flushHeaders = original.flushHeaders;
   };
 
+  const replay = (result: CommitResult) => {
+    restore();
+    state = 'done';
+    applyHeaders(res, result, head?.headers);
+    if (head !== undefined) {
+      const args =
+        head.message === undefined ? [head.status, head.headers] : [head.status, head.message, head.headers];
+      Reflect.apply(original.writeHead, res, args);
+    }
+    for (const call of held) {
+      if (call.kind === 'write') original.write.apply(res, call.args);
+      else original.end.apply(res, call.args);
+    }
+  };
+  const fail = (error: unknown) => {
+    restore();
+    state = 'done';
+    // Nothing has been sent yet: replace the held response with the error.
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    if (onCommitError === undefined) sendError(res, error);
+    else onCommitError(error);
+  };
   const start = () => {
     if (state !== 'open') return;
     state = 'committing';
     const status = head?.status ?? res.statusCode;
-    sessions.commit(session, { status }).then(
-      (result) => {
-        restore();
-        state = 'done';
-        applyHeaders(res, result, head?.headers);
-        if (head !== undefined) {
-          const args =
-            head.message === undefined
-              ? [head.status, head.headers]
-              : [head.status, head.message, head.headers];
-          Reflect.apply(original.writeHead, res, args);
-        }
-        for (const call of held) {
-          if (call.kind === 'write') original.write.apply(res, call.args);
-          else original.end.apply(res, call.args);
-        }
-      },
-      (error: unknown) => {
-        restore();
-        state = 'done';
-        // Nothing has been sent yet: replace the held response with the error.
-        for (const name of res.getHeaderNames()) res.removeHeader(name);
-        if (onCommitError === undefined) sendError(res, error);
-        else onCommitError(error);
-      },
-    );
+    // Fast path: a session the handler never touched needs no store call, so the response goes
+    // out in the same tick instead of waiting on a promise.
+    const untouched = sessions.commitIfUntouched(session, { status });
+    if (untouched !== undefined) replay(untouched);
+    else sessions.commit(session, { status }).then(replay, fail);
   };
 
   res.writeHead = function heldWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {

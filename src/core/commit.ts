@@ -2,7 +2,7 @@
  * Carries out the commit decision for one session: at most one store write (two for a rotation),
  * then the headers the response must carry. Runs before the response's headers are sent.
  */
-import { type CommitDecision, decideCommit } from './commit-decision.ts';
+import { type CommitDecision, type CommitState, decideCommit } from './commit-decision.ts';
 import { clearingCookie, sessionCookie } from './cookie-writer.ts';
 import { CodecError, ConflictError } from './errors.ts';
 import { absoluteDeadline, slidingExpiry, touchDue } from './lifetime.ts';
@@ -36,6 +36,22 @@ export interface CommitStore {
   onCreated(session: Session, key: string, rotatedFrom: string | undefined): void;
 }
 
+/**
+ * The commit of a session the request never loaded. No store I/O can be needed (nothing was read,
+ * so nothing was changed), so it is computed synchronously and adapters can skip waiting.
+ * Returns undefined for a loaded session: use {@link commitSession}.
+ */
+export function commitUnloaded(
+  options: ResolvedOptions,
+  session: Session,
+  status: number,
+): CommitResult | undefined {
+  if (session.loaded) return undefined;
+  const decision = decideCommit(commitState(options, session, status, options.now()));
+  session.markCommitted();
+  return buildResult(options, session, decision, decision.cookie, session.ticket.token, undefined);
+}
+
 /** Commits `session` for a response with HTTP `status`. */
 export async function commitSession(
   options: ResolvedOptions,
@@ -47,22 +63,7 @@ export async function commitSession(
   const record = session.record;
   const ticket = session.ticket;
   const remembered = session.isRemembered();
-  const pending = session.pending;
-  const decision = decideCommit({
-    ticket: ticket.kind,
-    ticketInCookie: ticket.inCookie,
-    // A failed load (store down) says nothing about the session: never clear a live cookie for it.
-    found: session.loaded && !session.loadFailed ? record !== undefined : undefined,
-    changed: pending.size > 0 || session.userChanged,
-    empty:
-      pending.size === 0 ? record === undefined || Object.keys(record.data).length === 0 : isEmpty(session),
-    rotated: session.rotated,
-    destroyed: session.destroyed,
-    touchDue: record !== undefined && touchDue(options, record, now, remembered),
-    staleSignature: ticket.staleSignature,
-    persistentCookie: remembered,
-    serverError: status >= 500,
-  });
+  const decision = decideCommit(commitState(options, session, status, now));
   session.markCommitted();
 
   let cookieToken = ticket.token;
@@ -182,4 +183,27 @@ export function patchOf(session: Session): { set: Record<string, string>; del: s
     else set[key] = value;
   }
   return { set, del };
+}
+
+/** The decision table's input for `session` at `now`. */
+function commitState(options: ResolvedOptions, session: Session, status: number, now: number): CommitState {
+  const record = session.record;
+  const ticket = session.ticket;
+  const remembered = session.isRemembered();
+  const pending = session.pending;
+  return {
+    ticket: ticket.kind,
+    ticketInCookie: ticket.inCookie,
+    // A failed load (store down) says nothing about the session: never clear a live cookie for it.
+    found: session.loaded && !session.loadFailed ? record !== undefined : undefined,
+    changed: pending.size > 0 || session.userChanged,
+    empty:
+      pending.size === 0 ? record === undefined || Object.keys(record.data).length === 0 : isEmpty(session),
+    rotated: session.rotated,
+    destroyed: session.destroyed,
+    touchDue: record !== undefined && touchDue(options, record, now, remembered),
+    staleSignature: ticket.staleSignature,
+    persistentCookie: remembered,
+    serverError: status >= 500,
+  };
 }

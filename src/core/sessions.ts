@@ -5,7 +5,7 @@
  */
 
 import { decodeValue } from './codec.ts';
-import { type CommitResult, type CommitStore, commitSession, patchOf } from './commit.ts';
+import { type CommitResult, type CommitStore, commitSession, commitUnloaded, patchOf } from './commit.ts';
 import { StoreUnavailableError, UnsupportedError } from './errors.ts';
 import { type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
 import { expiryReason } from './lifetime.ts';
@@ -41,6 +41,11 @@ export interface Sessions<Data extends SessionData = SessionData> {
   load(input: LoadInput): Session<Data>;
   /** Saves what the request changed and says which headers to send. Call before headers are sent. */
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult>;
+  /**
+   * Fast path for adapters: the commit of a session the request never loaded, computed without
+   * I/O; `undefined` when the session was loaded (then call `commit`).
+   */
+  commitIfUntouched(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined;
   /** Live sessions of a user. Throws UnsupportedError when the store keeps no user index. */
   listUser(userId: string, options?: { readonly current?: Session<Data> }): Promise<UserSession[]>;
   /** Deletes every session of a user (except `except`). Returns how many were deleted. */
@@ -114,6 +119,10 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   load(input: LoadInput): Session<Data> {
     const ticket = readTicket(input, this.options, (reason) => this.#emit(reason, undefined, null));
     return new Session<Data>(this, ticket, { ip: input.ip, userAgent: input.userAgent });
+  }
+
+  commitIfUntouched(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {
+    return commitUnloaded(this.options, session as unknown as Session, response.status);
   }
 
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult> {

@@ -137,8 +137,12 @@ async function redisFromUrl(url: string, scheme: string, options: StoreFromUrlOp
       },
     });
   } else {
-    client = new ioredis.Redis(url);
+    // Queued commands fail after one reconnect attempt instead of piling up while Redis is down.
+    client = new ioredis.Redis(url, { maxRetriesPerRequest: 1 });
   }
+  // Connection errors surface through the store calls (as StoreUnavailableError); without a
+  // listener ioredis would also print each failed reconnect as an "Unhandled error event".
+  client.on('error', () => {});
   const store = redisStore({ client, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
   return owning(store, () => client.quit());
 }

@@ -120,8 +120,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     records.delete(key);
     records.set(key, record);
   };
+  let lastPurgeAt = Number.NEGATIVE_INFINITY;
   const purgeExpired = () => {
     const at = now();
+    lastPurgeAt = at;
     let removed = 0;
     for (const [key, record] of records) {
       if (record.expiresAt <= at) {
@@ -147,7 +149,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async create(key, record: NewStoreRecord) {
       if (live(key)) return false;
-      if (records.size >= maxEntries) purgeExpired();
+      // A full store first drops expired records, but scans for them at most once a second:
+      // scanning on every create would make each new session cost O(maxEntries).
+      if (records.size >= maxEntries && now() - lastPurgeAt >= 1000) purgeExpired();
       for (const [oldest, evicted] of records) {
         if (records.size < maxEntries) break;
         remove(oldest, evicted);
