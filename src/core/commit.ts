@@ -7,7 +7,8 @@ import { clearingCookie, sessionCookie } from './cookie-writer.ts';
 import { CodecError, ConflictError } from './errors.ts';
 import { absoluteDeadline, slidingExpiry, touchDue } from './lifetime.ts';
 import type { ResolvedOptions } from './options.ts';
-import { isDeletion, type Session } from './session.ts';
+import type { Session } from './session.ts';
+import { isDeletion } from './session-values.ts';
 import type { NewStoreRecord, StoreRecord } from './store.ts';
 import { encodeTicket, storeKeyFor } from './token.ts';
 

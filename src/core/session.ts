@@ -3,12 +3,12 @@
  * and a request that never touches its session costs nothing. Changes are recorded per key so the
  * commit can send the store a patch instead of the whole record.
  */
-import { decodeValue, encodeValue } from './codec.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { CodecError, SessionStateError } from './errors.ts';
 import { openRecord } from './open-record.ts';
 import { assertRecentAuth } from './recent-auth.ts';
 import type { SessionRuntime } from './session-runtime.ts';
+import { type Pending, SessionValues } from './session-values.ts';
 import type { StoreRecord } from './store.ts';
 
 /** The shape session data may take: string keys, any codec-supported values. */
@@ -60,25 +60,14 @@ export interface SessionInfo {
   readonly rememberMe: boolean;
 }
 
-const DELETED = Symbol('deleted');
-type Pending = string | typeof DELETED;
-
 /** One request's session. Typed by the `Data` given to `createSessions<Data>()`. */
 export class Session<Data extends SessionData = SessionData> {
   readonly #runtime: SessionRuntime;
+  readonly #values: SessionValues;
   readonly #ticket: PresentedTicket;
   readonly #meta: RequestMeta;
   #loading: Promise<void> | undefined;
   #record: StoreRecord | undefined;
-  /** Decoded values, filled on first read of each key. */
-  readonly #decoded = new Map<string, unknown>();
-  /**
-   * The encoded (plain, unsealed) text of each current value. Equality is judged on it, not on the
-   * decoded object, because callers may mutate what `get()` returned and `set()` it back.
-   */
-  readonly #plain = new Map<string, string>();
-  /** Encoded values set, or DELETED, since load: the patch. */
-  readonly #pending = new Map<string, Pending>();
   #userId: string | null | undefined;
   #newToken: string | undefined;
   #rotated = false;
@@ -87,12 +76,11 @@ export class Session<Data extends SessionData = SessionData> {
   #absoluteCap: number | undefined;
   /** The load failed (store unavailable): the commit must not mistake it for "no session". */
   #loadFailed = false;
-  /** Keys whose stored value is sealed under an old encryption key: re-sealed with the next write. */
-  readonly #stale = new Set<string>();
 
   /** @internal Created by `sessions.load()`. */
   constructor(runtime: SessionRuntime, ticket: PresentedTicket, meta: RequestMeta) {
     this.#runtime = runtime;
+    this.#values = new SessionValues(runtime.cipher, runtime.codecLimits);
     this.#ticket = ticket;
     this.#meta = meta;
   }
@@ -245,9 +233,7 @@ export class Session<Data extends SessionData = SessionData> {
     this.#destroyed = true;
     this.#record = undefined;
     this.#loading = Promise.resolve();
-    this.#pending.clear();
-    this.#decoded.clear();
-    this.#plain.clear();
+    this.#values.reset();
     this.#userId = undefined;
     this.#newToken = undefined;
     this.#rotated = false;
@@ -311,9 +297,7 @@ export class Session<Data extends SessionData = SessionData> {
     if (record === undefined) return;
     const opened = await openRecord(this.#runtime, this, record, this.#meta.userAgent);
     if (opened === undefined) return;
-    for (const [key, value] of opened.decoded) this.#decoded.set(key, value);
-    for (const [key, text] of opened.plain) this.#plain.set(key, text);
-    for (const key of opened.stale) this.#stale.add(key);
+    this.#values.adopt(record.data, opened);
     this.#record = record;
   }
 
@@ -326,7 +310,7 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#record;
   }
   /** @internal */ get pending(): ReadonlyMap<string, Pending> {
-    return this.#pending;
+    return this.#values.pending;
   }
   /** @internal */ get requestMeta(): RequestMeta {
     return this.#meta;
@@ -359,12 +343,7 @@ export class Session<Data extends SessionData = SessionData> {
   }
   /** @internal The full encoded data after this request's changes. */
   mergedData(): Record<string, string> {
-    const data: Record<string, string> = { ...this.#record?.data };
-    for (const [key, value] of this.#pending) {
-      if (value === DELETED) delete data[key];
-      else data[key] = value;
-    }
-    return data;
+    return this.#values.merged();
   }
   /** @internal Forbids further use: the response is on its way. */
   markCommitted(): void {
@@ -377,70 +356,28 @@ export class Session<Data extends SessionData = SessionData> {
   }
 
   #keys(): Set<string> {
-    const keys = new Set(Object.keys(this.#record?.data ?? {}));
-    for (const [key, value] of this.#pending) {
-      if (value === DELETED) keys.delete(key);
-      else keys.add(key);
-    }
-    return keys;
+    return this.#values.keys();
   }
 
   #read(key: string): unknown {
-    if (this.#decoded.has(key)) return this.#decoded.get(key);
-    const pending = this.#pending.get(key);
-    const encoded =
-      pending === undefined ? this.#record?.data[key] : pending === DELETED ? undefined : pending;
-    if (encoded === undefined) return undefined;
-    // Loaded values were decoded at load; only values written in this request reach here.
-    const cipher = this.#runtime.cipher;
-    const text = cipher === undefined ? encoded : cipher.open(encoded, key).plaintext;
-    const value = decodeValue(text, this.#runtime.codecLimits);
-    this.#decoded.set(key, value);
-    return value;
+    return this.#values.read(key);
   }
 
   #write(key: string, value: unknown): void {
     this.#assertOpen();
-    const encoded = encodeValue(value, this.#runtime.codecLimits);
-    if (this.#plain.get(key) === encoded) return;
-    this.#plain.set(key, encoded);
-    this.#pending.set(key, this.#seal(encoded, key));
-    // Cache the decoded form of what was stored, so later reads see exactly what a reload would.
-    this.#decoded.set(key, decodeValue(encoded, this.#runtime.codecLimits));
-    this.#resealStale();
+    this.#values.write(key, value);
   }
 
   #remove(key: string): void {
     this.#assertOpen();
-    if (this.#read(key) === undefined) return;
-    if (this.#record?.data[key] === undefined) this.#pending.delete(key);
-    else this.#pending.set(key, DELETED);
-    this.#decoded.delete(key);
-    this.#plain.delete(key);
-    this.#stale.delete(key);
-    this.#resealStale();
+    this.#values.remove(key);
   }
 
   #rotateToken(): void {
     this.#assertOpen();
     this.#rotated = true;
     this.#newToken = this.#runtime.generateToken();
-    this.#resealStale();
-  }
-
-  #seal(encoded: string, key: string): string {
-    const cipher = this.#runtime.cipher;
-    return cipher === undefined ? encoded : cipher.seal(encoded, key);
-  }
-
-  /** Piggybacks re-encryption of values under old keys on a write that happens anyway. */
-  #resealStale(): void {
-    if (this.#stale.size === 0) return;
-    for (const key of this.#stale) {
-      if (this.#pending.has(key)) continue;
-      this.#pending.set(key, this.#seal(this.#plain.get(key)!, key));
-    }
-    this.#stale.clear();
+    this.#values.resealStale();
   }
 }
 
@@ -450,9 +387,4 @@ function assertUserKey(key: string): void {
       `Session key ${JSON.stringify(key)} is not allowed: keys must be non-empty and not start with "$" (reserved for coatcheck).`,
     );
   }
-}
-
-/** @internal Whether a pending entry is a deletion. */
-export function isDeletion(value: Pending): value is typeof DELETED {
-  return value === DELETED;
 }
