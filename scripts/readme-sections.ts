@@ -1,0 +1,59 @@
+/**
+ * The README carries the reference sections users look for there (a section per store, an example
+ * per framework, the migration guide, the demo walkthrough, the CLI reference). Their text lives in
+ * docs/, one file per topic; this script copies each into the README between markers, demoting
+ * headings by two levels (under a README `##` section). `npm run readme` writes; `test/package/readme.test.ts` fails on drift.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+/** README marker name → the docs it is made of, in order. */
+export const SECTIONS: Record<string, readonly string[]> = {
+  stores: [
+    'docs/stores/memory.md',
+    'docs/stores/sqlite.md',
+    'docs/stores/fs.md',
+    'docs/stores/redis.md',
+    'docs/stores/postgres.md',
+    'docs/stores/mysql.md',
+    'docs/stores/memcached.md',
+    'docs/stores/cache.md',
+  ],
+  adapters: ['docs/adapters.md', 'docs/migrating-from-express-session.md'],
+  tools: ['docs/demo.md', 'docs/cli.md'],
+};
+
+function demote(markdown: string): string {
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      return !fenced && /^#{1,4} /.test(line) ? `##${line}` : line;
+    })
+    .join('\n')
+    .trim();
+}
+
+/** The README with every marked section rebuilt from docs/. */
+export function renderReadme(readme: string): string {
+  let result = readme;
+  for (const [name, files] of Object.entries(SECTIONS)) {
+    const start = `<!-- docs:${name} -->`;
+    const end = `<!-- /docs:${name} -->`;
+    const from = result.indexOf(start);
+    const to = result.indexOf(end);
+    if (from === -1 || to < from) throw new Error(`README.md lacks the markers ${start} … ${end}`);
+    const body = files.map((file) => demote(readFileSync(`${root}${file}`, 'utf8'))).join('\n\n');
+    result = `${result.slice(0, from + start.length)}\n\n${body}\n\n${result.slice(to)}`;
+  }
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const path = `${root}README.md`;
+  writeFileSync(path, renderReadme(readFileSync(path, 'utf8')));
+  console.log('README.md sections rebuilt from docs/');
+}
