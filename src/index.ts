@@ -43,6 +43,8 @@ export type {
   StoreEntry,
   StorePatch,
   StoreRecord,
+  StoreScanOptions,
+  StoreScanPage,
   StoreTouch,
 } from './core/store.ts';
 export { storeCapabilities } from './core/store.ts';

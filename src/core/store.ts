@@ -66,6 +66,22 @@ export interface StoreEntry {
   readonly record: StoreRecord;
 }
 
+/** What {@link Store.scan} takes: where to resume and how many entries one page may hold at most. */
+export interface StoreScanOptions {
+  /** The cursor a previous page returned; `undefined` starts a new scan. */
+  readonly cursor?: string | undefined;
+  /** Most entries in the page: a positive integer. */
+  readonly limit: number;
+}
+
+/** One page of {@link Store.scan}. */
+export interface StoreScanPage {
+  /** At most `limit` entries; possibly fewer, even none, while the scan is not done. */
+  readonly entries: StoreEntry[];
+  /** Pass it back to get the next page; `undefined` when the scan is done. */
+  readonly cursor: string | undefined;
+}
+
 /**
  * A session store. Required methods make a correct store; optional ones add capabilities that
  * core detects once, through {@link storeCapabilities}.
@@ -120,6 +136,16 @@ export interface Store {
 
   /** How many records the store holds, live and (if not yet purged) expired. */
   count?(): Promise<number>;
+
+  /**
+   * Pages through every record the store holds, live and expired-but-not-yet-purged (so callers
+   * can count expired ones), in no particular order. Start with no cursor and pass each page's
+   * `cursor` back until it is `undefined`. A page may hold fewer than `limit` entries (even none)
+   * before the end, as Redis SCAN does, but the scan always terminates. Every record that exists
+   * for the whole scan appears exactly once; records created or deleted during it may or may not.
+   * A cursor is opaque, valid only for the store that returned it.
+   */
+  scan?(options: StoreScanOptions): Promise<StoreScanPage>;
 }
 
 /** The optional capabilities a store offers, detected once. */
@@ -127,6 +153,7 @@ export interface StoreCapabilities {
   readonly userIndex: boolean;
   readonly purge: boolean;
   readonly count: boolean;
+  readonly scan: boolean;
 }
 
 /** Detects which optional capabilities `store` implements. The one place that inspects a store's shape. */
@@ -135,5 +162,6 @@ export function storeCapabilities(store: Store): StoreCapabilities {
     userIndex: typeof store.listByUser === 'function' && typeof store.deleteByUser === 'function',
     purge: typeof store.purgeExpired === 'function',
     count: typeof store.count === 'function',
+    scan: typeof store.scan === 'function',
   };
 }

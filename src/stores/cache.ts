@@ -4,7 +4,7 @@
  *
  * Reads hit the front first and fill it from the back on a miss. Writes and deletes go to the back
  * first (it is the truth), then drop the front entry, so the next read refills it. User-index
- * operations, purge and count go to the back.
+ * operations, purge, count and scan go to the back.
  *
  * Staleness bound: a front entry lives at most `cacheTtlMs` after it was filled (and never past
  * the record's own expiry). So a delete, revoke or update in another process is seen here within
@@ -49,7 +49,8 @@ export interface CacheStoreOptions {
 }
 
 /**
- * Creates a caching tier. It offers the user index, purge and count exactly when the back store does.
+ * Creates a caching tier. It offers the user index, purge, count and scan exactly when the back
+ * store does.
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `front`/`back` are not stores, `cacheTtlMs` is not
  * a positive number, or the invalidation clients do not look like Redis clients.
@@ -182,6 +183,11 @@ export function cacheStore(options: CacheStoreOptions): Store {
   if (typeof back.count === 'function') {
     const count = back.count.bind(back);
     store.count = () => count();
+  }
+  if (typeof back.scan === 'function') {
+    // The back store is the truth; front entries are copies with their own (shorter) expiry.
+    const scan = back.scan.bind(back);
+    store.scan = (scanOptions) => scan(scanOptions);
   }
   return store;
 }

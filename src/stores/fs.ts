@@ -9,7 +9,7 @@
  */
 import { mkdir, opendir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, CorruptRecordError } from '../core/errors.ts';
 import type {
   NewStoreRecord,
   Store,
@@ -29,6 +29,7 @@ import {
 } from './fs/record-file.ts';
 import { UserIndex } from './fs/user-index.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
+import { SmallestKeys, scanLimit } from './shared/scan-page.ts';
 import { checkStoreKey, STORE_KEY_PATTERN } from './shared/store-key.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
@@ -50,7 +51,8 @@ export interface FsStoreOptions {
 }
 
 /** A filesystem store: every capability. */
-export type FsStore = Store & Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>>;
+export type FsStore = Store &
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
 
 function ignoreMissing(error: unknown): void {
   if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
@@ -234,6 +236,26 @@ export function fsStore(options: FsStoreOptions): FsStore {
       let n = 0;
       for await (const entry of await opendir(sessions)) if (keyOfFile(entry.name) !== undefined) n += 1;
       return n;
+    },
+    async scan({ cursor, limit }) {
+      const smallest = new SmallestKeys(cursor, scanLimit(name, limit));
+      await ready();
+      // One pass over the directory per page, keeping only the page's keys: memory stays bounded.
+      for await (const entry of await opendir(sessions)) {
+        const key = keyOfFile(entry.name);
+        if (key !== undefined) smallest.add(key);
+      }
+      const page = smallest.page();
+      const entries: StoreEntry[] = [];
+      for (const key of page.keys) {
+        // A damaged file is skipped (as purge leaves it for a human); a deleted one is simply gone.
+        const file = await readRecordFile(fileOf(key)).catch((error: unknown) => {
+          if (error instanceof CorruptRecordError) return undefined;
+          throw error;
+        });
+        if (file?.key === key) entries.push({ key, record: file.record });
+      }
+      return { entries, cursor: page.cursor };
     },
   };
 }

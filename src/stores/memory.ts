@@ -14,6 +14,7 @@ import type {
   StoreRecord,
   StoreTouch,
 } from '../core/store.ts';
+import { SmallestKeys, scanLimit } from './shared/scan-page.ts';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -34,7 +35,7 @@ export interface MemoryStoreOptions {
 
 /** A memory store: the required methods plus every optional capability. */
 export type MemoryStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>>;
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
 
 function freezeRecord(record: StoreRecord, data: EncodedData): StoreRecord {
   // Callers get the stored object itself, so it must be immutable, data included.
@@ -222,6 +223,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async count() {
       return records.size;
+    },
+    async scan({ cursor, limit }) {
+      // Key order, not Map order: a get moves its record to the end, which would skip or repeat it.
+      const smallest = new SmallestKeys(cursor, scanLimit('memoryStore', limit));
+      for (const key of records.keys()) smallest.add(key);
+      const page = smallest.page();
+      const entries: StoreEntry[] = [];
+      for (const key of page.keys) {
+        const record = records.get(key);
+        if (record) entries.push({ key, record });
+      }
+      return { entries, cursor: page.cursor };
     },
   };
 }

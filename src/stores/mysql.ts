@@ -11,6 +11,7 @@ import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '
 import { runMigration } from './mysql/schema.ts';
 import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
+import { scanLimit } from './shared/scan-page.ts';
 import { quoteMysql, validateIdentifier } from './shared/sql-identifiers.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
@@ -51,7 +52,7 @@ export interface MysqlStoreOptions {
 
 /** A MySQL/MariaDB store: every capability, plus `migrate()`. */
 export type MysqlStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>> & {
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
     /** Creates the tables if missing. Idempotent and safe on N instances at once (`GET_LOCK`). */
     migrate(): Promise<void>;
   };
@@ -239,6 +240,22 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
       await ready();
       const result = await pool.query(`SELECT COUNT(*) AS n FROM ${t}`);
       return Number(rowsOf(result)[0]?.n ?? 0);
+    },
+    async scan({ cursor, limit }) {
+      const n = scanLimit(name, limit);
+      await ready();
+      // Keyset pagination over the primary key (utf8mb4_bin: byte order, same as the comparison).
+      const result =
+        cursor === undefined
+          ? await pool.query(`SELECT \`key\`, ${COLUMNS} FROM ${t} ORDER BY \`key\` LIMIT ?`, [n])
+          : await pool.query(
+              `SELECT \`key\`, ${COLUMNS} FROM ${t} WHERE \`key\` > ? ORDER BY \`key\` LIMIT ?`,
+              [cursor, n],
+            );
+      const entries = (rowsOf(result) as unknown as (RecordRow & { key: string })[]).map(
+        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
+      );
+      return { entries, cursor: entries.length < n ? undefined : entries.at(-1)?.key };
     },
   };
 }

@@ -11,6 +11,7 @@ import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '
 import { type PostgresRecordRow, RECORD_COLUMNS, toRecord } from './postgres/rows.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
+import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
@@ -52,7 +53,7 @@ export interface PostgresStoreOptions {
 
 /** A PostgreSQL store: every capability, plus `migrate()`. */
 export type PostgresStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>> & {
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
     /** Creates the schema, tables and indexes if missing. Idempotent and safe on N instances at once. */
     migrate(): Promise<void>;
   };
@@ -213,6 +214,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await ready();
       const { rows } = await query(`SELECT count(*) AS n FROM ${t}`, []);
       return Number((rows[0] as { n: string | number } | undefined)?.n ?? 0);
+    },
+    async scan({ cursor, limit }) {
+      const n = scanLimit(name, limit);
+      await ready();
+      // Keyset pagination over the primary key: each page is one index range scan.
+      const { rows } = await query(
+        `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE ($1::text IS NULL OR key > $1) ORDER BY key LIMIT $2`,
+        [cursor ?? null, n],
+      );
+      const entries = (rows as (PostgresRecordRow & { key: string })[]).map(
+        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
+      );
+      return { entries, cursor: entries.length < n ? undefined : entries.at(-1)?.key };
     },
   };
 }

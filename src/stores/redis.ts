@@ -22,6 +22,7 @@ import type {
 } from '../core/store.ts';
 import { type RedisClientLike, type RedisDriver, redisDriver } from './redis/driver.ts';
 import { DATA, recordFields, recordFromHash } from './redis/record-hash.ts';
+import { globLiteral, scanSessions } from './redis/scan.ts';
 import { CREATE, DELETE, DELETE_OWNED, TOUCH, UPDATE } from './redis/scripts.ts';
 import { type IndexMember, type UserIndex, userIndex } from './redis/user-index.ts';
 
@@ -50,12 +51,7 @@ export interface RedisStoreOptions {
 
 /** A Redis store: every capability. `purgeExpired` returns 0 (Redis expires sessions itself). */
 export type RedisStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>>;
-
-/** Escapes glob characters so a prefix matches itself in SCAN MATCH. */
-function globLiteral(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
 
 /** Runs `task` over `items`, at most `width` at a time, keeping order. */
 async function inBatches<T, R>(
@@ -174,6 +170,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async count() {
       return (await driver.scan(`${globLiteral(prefix)}s:*`)).length;
     },
+
+    scan: (scanOptions) => scanSessions(driver, prefix, scanOptions),
   };
 }
 

@@ -14,6 +14,7 @@ import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.ts';
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
+import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
 import { checkStoreKey } from './shared/store-key.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
@@ -49,7 +50,7 @@ export interface SqliteStoreOptions {
 
 /** A SQLite store: every capability, plus `migrate()`. */
 export type SqliteStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count'>> & {
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
     /** Creates the table and indexes if missing. Idempotent; safe with several processes on one file. */
     migrate(): Promise<void>;
   };
@@ -207,6 +208,13 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     purgeExpired,
     async count() {
       return (await ready()).count.get()?.n ?? 0;
+    },
+    async scan({ cursor, limit }) {
+      const statements = await ready();
+      const n = scanLimit(name, limit);
+      const rows = cursor === undefined ? statements.scanFirst.all(n) : statements.scanAfter.all(cursor, n);
+      const entries = rows.map((row): StoreEntry => ({ key: row.key ?? '', record: toRecord(row) }));
+      return { entries, cursor: rows.length < n ? undefined : entries.at(-1)?.key };
     },
   };
 }

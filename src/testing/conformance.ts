@@ -9,7 +9,7 @@
  * ```
  *
  * It registers its tests with `node:test` (`describe`/`it`), each titled `<name>: <behaviour>`.
- * Optional capabilities (user index, purgeExpired, count) are detected with `storeCapabilities` on
+ * Optional capabilities (user index, purgeExpired, count, scan) are detected with `storeCapabilities` on
  * a probe store and tested when offered; a store without a user index must offer neither method.
  */
 import { describe, it } from 'node:test';
@@ -17,6 +17,7 @@ import { type Store, storeCapabilities } from '../core/store.ts';
 import { registerBasics } from './conformance-basics.ts';
 import { registerPurgeAndCount, registerUserIndex } from './conformance-capabilities.ts';
 import { registerConcurrency, registerExpiry, registerValues } from './conformance-lifecycle.ts';
+import { registerScan } from './conformance-scan.ts';
 import { makeStoreTest, type SuiteContext } from './harness.ts';
 
 /** How to run the conformance suite against one store. */
@@ -45,7 +46,8 @@ export interface StoreConformanceOptions {
  *
  * Covers: get/create/update/touch/delete edge cases (no resurrection, dead records never block a
  * create), expiry on read and by touch, 50 concurrent disjoint patches, byte-exact values and keys,
- * and, when offered, the user index, purgeExpired and count; close is idempotent.
+ * and, when offered, the user index, purgeExpired, count and scan (every record exactly once
+ * across pages, expired ones included where the store still holds them); close is idempotent.
  */
 export function describeStoreConformance(options: StoreConformanceOptions): void {
   const { name, skip } = options;
@@ -70,5 +72,6 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     registerValues(context);
     registerUserIndex(context, capabilities.userIndex);
     registerPurgeAndCount(context, capabilities.purge, capabilities.count);
+    registerScan(context, capabilities.scan);
   });
 }

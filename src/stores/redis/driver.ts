@@ -54,6 +54,18 @@ export interface RedisDriver {
   script(script: LuaScript, key: string, args: readonly string[]): Promise<unknown>;
   /** Every key matching `pattern`, from every master. */
   scan(pattern: string): Promise<string[]>;
+  /**
+   * One SCAN step on master number `node` (masters in the client's order): the keys it returned,
+   * the next SCAN cursor (`'0'` when that master is done), and how many masters there are.
+   */
+  scanStep(node: number, cursor: string, pattern: string, count: number): Promise<ScanStep>;
+}
+
+/** What {@link RedisDriver.scanStep} returns. */
+export interface ScanStep {
+  readonly keys: string[];
+  readonly cursor: string;
+  readonly nodes: number;
 }
 
 type Send = (key: string, args: readonly string[]) => Promise<unknown>;
@@ -104,6 +116,16 @@ function driverFrom(kind: RedisDriver['kind'], send: Send, nodes: () => Promise<
     async scan(pattern) {
       const perNode = await Promise.all((await nodes()).map((node) => scanNode(node, pattern)));
       return perNode.flat();
+    },
+    async scanStep(node, cursor, pattern, count) {
+      const all = await nodes();
+      const send = all[node];
+      if (send === undefined) return { keys: [], cursor: '0', nodes: all.length }; // topology shrank
+      const reply = (await send(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(count)])) as [
+        unknown,
+        unknown[],
+      ];
+      return { keys: reply[1].map(String), cursor: String(reply[0]), nodes: all.length };
     },
   };
 }

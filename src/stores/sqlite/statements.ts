@@ -31,6 +31,8 @@ export interface SqliteStatements {
   readonly deleteUser: Statement<[string, string | null, string | null]>;
   readonly purgeBatch: Statement<[number, number]>;
   readonly count: Statement<[], { n: number }>;
+  readonly scanFirst: Statement<[number], SqliteRow>;
+  readonly scanAfter: Statement<[string, number], SqliteRow>;
 }
 
 /**
@@ -72,6 +74,9 @@ export function prepareStatements(db: Database, table: string): SqliteStatements
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`,
     ),
     count: prepare(`SELECT count(*) AS n FROM ${t}`),
+    // Keyset pagination over the primary key: each page is one index range, whatever the table size.
+    scanFirst: prepare(`SELECT key, ${COLUMNS} FROM ${t} ORDER BY key LIMIT ?`),
+    scanAfter: prepare(`SELECT key, ${COLUMNS} FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`),
   };
 }
 
