@@ -7,6 +7,7 @@ import { type StoreEntry, storeCapabilities } from '../core/store.ts';
 import type { CliArgs } from './args.ts';
 import { type Connection, probeKey } from './connect.ts';
 import { sessionRow, table } from './format.ts';
+import { canInspect, inspectStore, topUsers as rankUsers } from './inspect.ts';
 import { progressBar } from './progress.ts';
 
 /** A command's result. */
@@ -32,9 +33,9 @@ export async function stats(c: Connection): Promise<Output> {
   const { store } = c;
   const caps = storeCapabilities(store);
   const count = caps.count ? await c.call('count', () => store.count!(), LONG_OPERATION_MS) : null;
-  const expired =
-    c.inspector !== undefined ? await c.inspector.expiredCount() : expiresItself(store.name) ? 0 : null;
-  const topUsers = c.inspector !== undefined && caps.userIndex ? await c.inspector.topUsers(10) : null;
+  const inspection = caps.scan ? await inspectStore(store, c.call) : undefined;
+  const expired = inspection?.expired ?? (expiresItself(store.name) ? 0 : null);
+  const topUsers = inspection === undefined ? null : rankUsers(inspection.users, 10);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
@@ -53,10 +54,10 @@ export async function stats(c: Connection): Promise<Output> {
   const lines = [
     `store      ${store.name}`,
     `sessions   ${count === null ? 'n/a (this store cannot count)' : `${count} (live and not yet purged)`}`,
-    `expired    ${expired === null ? 'n/a (this store cannot be enumerated)' : expiresItself(store.name) ? '0 (the backend deletes expired sessions itself)' : `${expired} (removed by \`coatcheck purge\`)`}`,
+    `expired    ${expired === null ? 'n/a (this store cannot be enumerated: it offers no scan)' : expiresItself(store.name) ? '0 (the backend deletes expired sessions itself)' : `${expired} (removed by \`coatcheck purge\`)`}`,
     `latency    ${latency.medianMs} ms median of 5 get round trips (min ${latency.minMs}, max ${latency.maxMs})`,
   ];
-  if (topUsers === null) lines.push('top users  n/a (this store cannot be enumerated by user)');
+  if (topUsers === null) lines.push('top users  n/a (this store cannot be enumerated: it offers no scan)');
   else if (topUsers.length === 0) lines.push('top users  none (no logged-in sessions)');
   else
     lines.push(
@@ -79,12 +80,8 @@ export async function list(c: Connection, args: CliArgs): Promise<Output> {
       (a, b) => b.record.lastSeenAt - a.record.lastSeenAt,
     );
   } else {
-    needs(
-      c.inspector !== undefined,
-      'list every session (the Store contract has no enumeration; use --user <id>)',
-      store.name,
-    );
-    entries = await c.inspector!.recent(args.limit);
+    needs(canInspect(store), 'list every session (it offers no scan; use --user <id>)', store.name);
+    entries = (await inspectStore(store, c.call, args.limit)).recent;
   }
   const rows = entries.slice(0, args.limit).map(sessionRow);
   const text =
@@ -132,14 +129,16 @@ export async function revoke(c: Connection, args: CliArgs): Promise<Output> {
 
 /** `purge`: delete expired sessions, with a progress bar on a terminal; `--dry-run` only counts. */
 export async function purge(c: Connection, args: CliArgs, stderr: NodeJS.WriteStream): Promise<Output> {
-  const { store, inspector } = c;
+  const { store } = c;
+  const scans = canInspect(store);
+  const expiredCount = async () => (await inspectStore(store, c.call)).expired;
   if (args.dryRun) {
     needs(
-      inspector !== undefined || expiresItself(store.name),
-      'count expired sessions without deleting them',
+      scans || expiresItself(store.name),
+      'count expired sessions without deleting them (it offers no scan)',
       store.name,
     );
-    const expired = inspector === undefined ? 0 : await inspector.expiredCount();
+    const expired = scans ? await expiredCount() : 0;
     return {
       json: { dryRun: true, expired },
       text: `dry run: ${expired} expired session${expired === 1 ? '' : 's'} would be purged`,
@@ -148,18 +147,29 @@ export async function purge(c: Connection, args: CliArgs, stderr: NodeJS.WriteSt
   needs(storeCapabilities(store).purge, 'purge (it has no purgeExpired)', store.name);
   const started = performance.now();
   let stopProgress = () => {};
-  if (stderr.isTTY === true && inspector !== undefined) {
-    const total = await inspector.expiredCount();
+  if (stderr.isTTY === true && scans) {
+    const total = await expiredCount();
     const bar = progressBar(stderr, total);
-    // The store purges in batches and yields between them; each poll counts what is left.
-    const timer = setInterval(() => {
-      inspector.expiredCount().then(
-        (left) => bar.update(total - left),
-        () => {},
-      );
-    }, 100);
+    // The store purges in batches and yields between them; each poll scans for what is left, and
+    // the next poll starts 100 ms after the previous one ended, so polls never pile up.
+    let timer: NodeJS.Timeout | undefined;
+    let polling = true;
+    const poll = () => {
+      timer = setTimeout(() => {
+        expiredCount().then(
+          (left) => {
+            if (!polling) return;
+            bar.update(total - left);
+            poll();
+          },
+          () => {},
+        );
+      }, 100);
+    };
+    poll();
     stopProgress = () => {
-      clearInterval(timer);
+      polling = false;
+      clearTimeout(timer);
       bar.update(total);
       bar.finish();
     };

@@ -10,14 +10,11 @@ import type { Store } from '../core/store.ts';
 import { callStore } from '../core/store-call.ts';
 import { storeFromUrl } from '../stores/from-url.ts';
 import type { CliArgs } from './args.ts';
-import { type Inspector, openInspector, sqlitePath } from './inspect.ts';
 
 /** An open store, with the CLI's deadline around every call. */
 export interface Connection {
   readonly store: Store;
   readonly url: string;
-  /** Backend-specific enumeration the Store contract lacks; `undefined` for other backends. */
-  readonly inspector: Inspector | undefined;
   /** Runs a store call within the `--timeout` deadline (or `timeoutMs`). */
   call<T>(operation: string, run: () => Promise<T>, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -32,6 +29,12 @@ const DEFAULT_PORTS: Record<string, number> = {
   mariadb: 3306,
   memcached: 11211,
 };
+
+/** The file path of a `sqlite:` URL, as from-url reads it. */
+export function sqlitePath(url: string): string {
+  const rest = url.slice('sqlite:'.length);
+  return decodeURIComponent(rest.startsWith('///') ? rest.slice(2) : rest);
+}
 
 /** A store key that cannot exist: the shape core uses (43 base64url characters). */
 export function probeKey(): string {
@@ -90,19 +93,17 @@ export async function connect(args: CliArgs, mustExist: boolean): Promise<Connec
   });
   const call = <T>(operation: string, run: () => Promise<T>, timeoutMs = args.timeoutMs) =>
     callStore(store.name, operation, timeoutMs, run);
-  let inspector: Inspector | undefined;
   // A hung server never answers QUIT either: closing is bounded, and the CLI exits anyway.
   const close = async () => {
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, Math.min(args.timeoutMs, 2000));
     });
-    await Promise.race([Promise.allSettled([store.close(), inspector?.close()]), bound]);
+    await Promise.race([Promise.allSettled([store.close()]), bound]);
     clearTimeout(timer);
   };
   try {
     if (args.command !== 'migrate') await call('get', () => store.get(probeKey()));
-    inspector = await openInspector(args, store);
   } catch (error) {
     await close();
     if (error instanceof ConfigError || error instanceof StoreUnavailableError) throw error;
@@ -112,5 +113,5 @@ export async function connect(args: CliArgs, mustExist: boolean): Promise<Connec
       error,
     );
   }
-  return { store, url: args.store, inspector, call, close };
+  return { store, url: args.store, call, close };
 }

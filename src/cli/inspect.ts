@@ -1,13 +1,11 @@
 /**
- * What the CLI needs and the Store contract does not offer: enumerating every session (for the
- * expired count, the per-user top 10 and `list` without `--user`). The contract has `count()` and
- * per-user listing only, so this reaches into the two backends whose layout coatcheck owns and the
- * CLI is tested against: SQLite (the session table, read-only) and Redis (SCAN over the key space).
- * Other stores get `undefined`, and the commands say what they cannot show.
+ * What the CLI learns by enumerating a store through `Store.scan`: the expired count, the per-user
+ * session counts (for the top 10) and the most recently seen live sessions. One pass over the
+ * store, page by page, keeping memory bounded by the number of users and the `list` limit.
+ * Stores without `scan` (memcached) get `undefined` from {@link canInspect}, and the commands say
+ * what they cannot show.
  */
-import type { Database } from 'better-sqlite3';
-import type { Store, StoreEntry } from '../core/store.ts';
-import type { CliArgs } from './args.ts';
+import { type Store, type StoreEntry, storeCapabilities } from '../core/store.ts';
 
 /** One user and how many live sessions they hold. */
 export interface UserCount {
@@ -15,141 +13,63 @@ export interface UserCount {
   readonly sessions: number;
 }
 
-/** Enumeration over one store's backend. */
-export interface Inspector {
+/** What one pass over the store found. */
+export interface Inspection {
   /** Records past their expiry that a purge would remove (0 where the backend expires them itself). */
-  expiredCount(): Promise<number>;
-  /** The users with the most live sessions, most first. */
-  topUsers(limit: number): Promise<UserCount[]>;
-  /** Live sessions, most recently seen first. */
-  recent(limit: number): Promise<StoreEntry[]>;
-  close(): Promise<void>;
+  readonly expired: number;
+  /** Live sessions per user (anonymous sessions are not counted). */
+  readonly users: ReadonlyMap<string, number>;
+  /** Live sessions, most recently seen first, at most the `recent` asked for. */
+  readonly recent: StoreEntry[];
 }
 
-/** The file path of a `sqlite:` URL, as from-url reads it. */
-export function sqlitePath(url: string): string {
-  const rest = url.slice('sqlite:'.length);
-  return decodeURIComponent(rest.startsWith('///') ? rest.slice(2) : rest);
+/** Runs one store call under the CLI's deadline. */
+export type StoreCaller = <T>(operation: string, run: () => Promise<T>) => Promise<T>;
+
+/** Records read per scan call. */
+const PAGE_SIZE = 1000;
+
+/** Whether `store` can be enumerated (it offers `scan`). */
+export function canInspect(store: Store): boolean {
+  return storeCapabilities(store).scan;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+const byLastSeen = (a: StoreEntry, b: StoreEntry) => b.record.lastSeenAt - a.record.lastSeenAt;
 
-async function sqliteInspector(path: string, table: string, store: Store): Promise<Inspector | undefined> {
-  if (!IDENTIFIER.test(table)) return undefined; // the store itself reports the bad name
-  const { default: Driver } = await import('better-sqlite3');
-  let db: Database;
-  try {
-    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: 5000 });
-  } catch {
-    return undefined; // a `:memory:` database or a file the store has not created yet
-  }
-  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
-  const t = `"${table}"`;
-  const ready = () =>
-    exists !== undefined || db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(table);
-  return {
-    async expiredCount() {
-      if (!ready()) return 0;
-      return (
-        db.prepare(`SELECT count(*) AS n FROM ${t} WHERE expires_at <= ?`).get(Date.now()) as { n: number }
-      ).n;
-    },
-    async topUsers(limit) {
-      if (!ready()) return [];
-      const rows = db
-        .prepare(
-          `SELECT user_id AS userId, count(*) AS sessions FROM ${t}
-           WHERE user_id IS NOT NULL AND expires_at > ? GROUP BY user_id ORDER BY sessions DESC, user_id LIMIT ?`,
-        )
-        .all(Date.now(), limit) as UserCount[];
-      return rows;
-    },
-    async recent(limit) {
-      if (!ready()) return [];
-      const keys = db
-        .prepare(`SELECT key FROM ${t} WHERE expires_at > ? ORDER BY last_seen_at DESC LIMIT ?`)
-        .pluck()
-        .all(Date.now(), limit) as string[];
-      return entriesOf(store, keys);
-    },
-    async close() {
-      db.close();
-    },
-  };
-}
-
-/** Reads `keys` through the store itself, so records come back in the contract's shape. */
-async function entriesOf(store: Store, keys: readonly string[]): Promise<StoreEntry[]> {
-  const entries: StoreEntry[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    const batch = keys.slice(i, i + 100);
-    const records = await Promise.all(batch.map((key) => store.get(key)));
-    records.forEach((record, j) => {
-      const key = batch[j];
-      if (record !== undefined && key !== undefined) entries.push({ key, record });
-    });
-  }
-  return entries;
-}
-
-function globLiteral(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-/** How many session keys `list` reads at most on Redis before sorting by last seen. */
-const REDIS_LIST_SCAN_CAP = 10_000;
-
-async function redisInspector(url: string, prefix: string, store: Store): Promise<Inspector> {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
-  client.on('error', () => {}); // reported through the failing command instead
-  const scan = async (pattern: string): Promise<string[]> => {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys;
-  };
-  const sessionPrefix = `${prefix}s:`;
-  return {
-    async expiredCount() {
-      return 0; // Redis deletes each session at its PEXPIREAT deadline
-    },
-    async topUsers(limit) {
-      const userPrefix = `${prefix}u:`;
-      const users = (await scan(`${globLiteral(userPrefix)}*`)).map((key) => key.slice(userPrefix.length));
-      const counts: UserCount[] = [];
-      for (const userId of users) {
-        // listByUser checks each index member against its session: only live sessions count.
-        const sessions = (await store.listByUser?.(userId))?.length ?? 0;
-        if (sessions > 0) counts.push({ userId, sessions });
+/**
+ * Pages through every record of `store` (which must offer `scan`), each page under `call`'s deadline.
+ * `recent`: how many of the most recently seen live sessions to keep (0 keeps none).
+ */
+export async function inspectStore(store: Store, call: StoreCaller, recent = 0): Promise<Inspection> {
+  const scan = store.scan?.bind(store);
+  if (scan === undefined) throw new TypeError(`The ${store.name} store offers no scan.`);
+  let expired = 0;
+  const users = new Map<string, number>();
+  let kept: StoreEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await call('scan', () => scan({ cursor, limit: PAGE_SIZE }));
+    const now = Date.now();
+    for (const entry of page.entries) {
+      const { record } = entry;
+      if (record.expiresAt <= now) {
+        expired += 1;
+        continue;
       }
-      return counts
-        .sort((a, b) => b.sessions - a.sessions || a.userId.localeCompare(b.userId))
-        .slice(0, limit);
-    },
-    async recent(limit) {
-      const keys = (await scan(`${globLiteral(sessionPrefix)}*`))
-        .slice(0, REDIS_LIST_SCAN_CAP)
-        .map((key) => key.slice(sessionPrefix.length));
-      const entries = await entriesOf(store, keys);
-      return entries.sort((a, b) => b.record.lastSeenAt - a.record.lastSeenAt).slice(0, limit);
-    },
-    async close() {
-      client.disconnect();
-    },
-  };
+      if (record.userId !== null) users.set(record.userId, (users.get(record.userId) ?? 0) + 1);
+      if (recent > 0) kept.push(entry);
+    }
+    // Sorting only when the buffer doubles keeps this linear-ish and the memory at 2 × recent.
+    if (kept.length > 2 * recent) kept = kept.sort(byLastSeen).slice(0, recent);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return { expired, users, recent: kept.sort(byLastSeen).slice(0, recent) };
 }
 
-/** The inspector for `args.store`, or `undefined` when the backend has none. */
-export async function openInspector(args: CliArgs, store: Store): Promise<Inspector | undefined> {
-  const scheme = args.store.slice(0, Math.max(0, args.store.indexOf(':'))).toLowerCase();
-  if (scheme === 'sqlite')
-    return sqliteInspector(sqlitePath(args.store), args.table ?? 'coatcheck_sessions', store);
-  if (scheme === 'redis' || scheme === 'rediss')
-    return redisInspector(args.store, args.prefix ?? 'coatcheck:', store);
-  return undefined;
+/** The `limit` users with the most live sessions, most first (ties by user id). */
+export function topUsers(users: ReadonlyMap<string, number>, limit: number): UserCount[] {
+  return [...users]
+    .map(([userId, sessions]) => ({ userId, sessions }))
+    .sort((a, b) => b.sessions - a.sessions || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+    .slice(0, limit);
 }

@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { serviceSkipReason, serviceUrls } from '../support/services.ts';
 import { type CliRun, runCli } from './run-cli.ts';
 
 function assertCleanFailure(run: CliRun, code: number, message: RegExp): void {
@@ -113,8 +114,25 @@ describe('coatcheck CLI errors', () => {
     assert.equal((JSON.parse(run.stdout) as { store: string }).store, 'memory');
   });
 
-  test('asking a store for what it cannot do exits 1', async () => {
-    assertCleanFailure(await runCli(['list', '--store', 'memory:']), 1, /cannot list every session/);
+  test('asking a store for what it cannot do exits 1 (memcached offers no scan)', async (t) => {
+    const skip = await serviceSkipReason('memcached');
+    if (skip !== undefined) return t.skip(skip);
+    const store = ['--store', serviceUrls.memcached];
+    assertCleanFailure(
+      await runCli(['list', ...store]),
+      1,
+      /cannot list every session \(it offers no scan; use --user <id>\)/,
+    );
+    const stats = await runCli(['stats', ...store]);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /top users\s+n\/a \(this store cannot be enumerated: it offers no scan\)/);
+    assert.match(stats.stdout, /expired\s+0 \(the backend deletes expired sessions itself\)/);
+  });
+
+  test('a memory store can be enumerated (it offers scan)', async () => {
+    const run = await runCli(['list', '--store', 'memory:']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'no live sessions\n');
   });
 
   test('--help prints the usage and exits 0', async () => {
