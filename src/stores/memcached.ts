@@ -26,8 +26,13 @@ export interface MemcachedStoreOptions {
   readonly client: MemcachedClientLike;
   /** Prefix of every item key (no spaces or control characters). Default `coatcheck:`. */
   readonly prefix?: string;
-  /** Attempts of one gets/cas cycle under contention before `ConflictError`. Default 100. */
+  /**
+   * Most gets/cas cycles under contention before `ConflictError`. Default: no count limit, only
+   * `casTimeoutMs`, since N writers racing on one session need up to N cycles.
+   */
   readonly casAttempts?: number;
+  /** How long (ms) one update keeps retrying a contended CAS before `ConflictError`. Default 1 500 (below core's 2 s store timeout). */
+  readonly casTimeoutMs?: number;
   /** Largest item the server accepts (memcached `-I`, default 1 MiB). Default 1 048 576. */
   readonly maxItemBytes?: number;
 }
@@ -131,10 +136,13 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
       'memcachedStore: `prefix` must be at most 150 bytes without spaces or control characters',
     );
   }
-  const attempts = options.casAttempts ?? 100;
+  const attempts = options.casAttempts ?? Number.POSITIVE_INFINITY;
+  const casTimeoutMs = options.casTimeoutMs ?? 1500;
   const maxItemBytes = options.maxItemBytes ?? 1_048_576;
-  if (!Number.isInteger(attempts) || attempts < 1)
+  if (options.casAttempts !== undefined && (!Number.isInteger(attempts) || attempts < 1))
     throw new ConfigError('memcachedStore: `casAttempts` must be an integer >= 1');
+  if (!Number.isFinite(casTimeoutMs) || casTimeoutMs < 1)
+    throw new ConfigError('memcachedStore: `casTimeoutMs` must be a positive number of ms');
   const itemKey = (key: string) => `${prefix}${key}`;
 
   const encode = (record: StoreRecord): string => {
@@ -165,7 +173,8 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
 
   /** One gets/cas cycle, retried with jittered backoff while another writer wins the race. */
   const change = async (key: string, next: (record: StoreRecord) => StoreRecord): Promise<boolean> => {
-    for (let attempt = 0; attempt < attempts; attempt++) {
+    const deadline = Date.now() + casTimeoutMs;
+    for (let attempt = 0; attempt < attempts && (attempt === 0 || Date.now() < deadline); attempt++) {
       const current = await load(key);
       if (!current) return false;
       const record = next(current.record);
@@ -183,7 +192,7 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
       await sleep(Math.random() * Math.min(20, 2 ** attempt));
     }
     throw new ConflictError(
-      `memcachedStore: ${attempts} concurrent changes in a row beat this update; try again`,
+      `memcachedStore: concurrent changes kept beating this update for ${casTimeoutMs} ms; try again`,
     );
   };
 
@@ -198,7 +207,8 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
       const record: StoreRecord = { ...fresh, rev: 1 };
       const value = encode(record);
       const lifetime = memcachedExptime(record.expiresAt);
-      for (let attempt = 0; attempt < attempts; attempt++) {
+      const deadline = Date.now() + casTimeoutMs;
+      for (let attempt = 0; attempt < attempts && (attempt === 0 || Date.now() < deadline); attempt++) {
         try {
           await client.add(itemKey(key), value, { lifetime });
           return true;
