@@ -142,8 +142,10 @@ export interface Store {
    * can count expired ones), in no particular order. Start with no cursor and pass each page's
    * `cursor` back until it is `undefined`. A page may hold fewer than `limit` entries (even none)
    * before the end, as Redis SCAN does, but the scan always terminates. Every record that exists
-   * for the whole scan appears exactly once; records created or deleted during it may or may not.
+   * for the whole scan appears exactly once (Redis: at least once, as SCAN may repeat a key while
+   * the server shrinks its keyspace); records created or deleted during it may or may not.
    * A cursor is opaque, valid only for the store that returned it.
+   * @throws ConfigError (`COATCHECK_CONFIG`) when `limit` is not a positive integer.
    */
   scan?(options: StoreScanOptions): Promise<StoreScanPage>;
 }

@@ -64,7 +64,12 @@ describe('storeFromUrl: memory', () => {
   it('memory: gives a working memory store with every capability', async () => {
     const store = await roundTrip('memory:');
     assert.equal(store.name, 'memory');
-    assert.deepStrictEqual(storeCapabilities(store), { userIndex: true, purge: true, count: true });
+    assert.deepStrictEqual(storeCapabilities(store), {
+      userIndex: true,
+      purge: true,
+      count: true,
+      scan: true,
+    });
   });
 });
 

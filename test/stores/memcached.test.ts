@@ -125,7 +125,12 @@ describe('memcached store specifics', skip === undefined ? {} : { skip }, () => 
 
   it('offers no user index, and core says so with COATCHECK_UNSUPPORTED', async () => {
     const { store } = fresh();
-    assert.deepStrictEqual(storeCapabilities(store), { userIndex: false, purge: true, count: false });
+    assert.deepStrictEqual(storeCapabilities(store), {
+      userIndex: false,
+      purge: true,
+      count: false,
+      scan: false,
+    });
     const sessions = createSessions({ store, cookie: { secure: false } });
     await assert.rejects(sessions.listUser('u1'), (error: { code?: string; message?: string }) => {
       return error.code === ErrorCodes.UNSUPPORTED && /memcached/.test(error.message ?? '');

@@ -142,6 +142,25 @@ describe('redis store specifics', skip === undefined ? {} : { skip }, () => {
     assert.deepStrictEqual(await (io as Redis).zrange(`${prefix}u:${userId}`, '0', '-1'), [kept]);
   });
 
+  it('scan with limit 1 returns every key once (pages never exceed the limit), and rejects a foreign cursor', async () => {
+    const { store } = fresh();
+    const keys = Array.from({ length: 30 }, randomKey);
+    for (const key of keys) await store.create(key, sampleRecord());
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.scan({ cursor, limit: 1 });
+      assert.ok(page.entries.length <= 1, `a page of limit 1 held ${page.entries.length}`);
+      seen.push(...page.entries.map((entry) => entry.key));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    assert.deepStrictEqual(seen.sort(), keys.sort());
+    await assert.rejects(
+      store.scan({ cursor: 'not-a-cursor', limit: 5 }),
+      (error: { code?: string }) => error.code === ErrorCodes.CONFIG,
+    );
+  });
+
   it('falls back to EVAL when the server lost its scripts (NOSCRIPT)', async () => {
     const { store } = fresh();
     const key = randomKey();
