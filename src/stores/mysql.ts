@@ -13,6 +13,7 @@ import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.t
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { quoteMysql, validateIdentifier } from './shared/sql-identifiers.ts';
+import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
 /** A connection checked out of the pool (`mysql2/promise` `PoolConnection`). */
@@ -32,30 +33,16 @@ export interface MysqlQueryable {
 }
 
 /** Options of {@link mysqlStore}. */
-export interface MysqlStoreOptions {
+export interface MysqlStoreOptions extends SqlTableOptions {
   /**
    * A `mysql2/promise` pool (`createPool`), left open by `close()`. Keep mysql2's default utf8mb4
    * charset; set `connectTimeout` so a dead server fails fast (core also bounds every call).
    */
   readonly pool: MysqlQueryable;
-  /** Session table name (a plain identifier, at most 48 characters). Default `coatcheck_sessions`. */
-  readonly table?: string;
-  /** Create the tables lazily, on first use. Default `true`; with `false`, call `migrate()` yourself. */
-  readonly migrate?: boolean;
-  /** How often (ms) expired rows are purged in the background; `0` disables it. Default 300 000. */
-  readonly pruneIntervalMs?: number;
-  /** Rows deleted per purge statement. Default 1 000. */
-  readonly purgeBatchSize?: number;
-  /** Receives errors of the background purge (which retries on its next tick). Default: ignored. */
-  readonly onPruneError?: (error: unknown) => void;
 }
 
-/** A MySQL/MariaDB store: every capability, plus `migrate()`. */
-export type MysqlStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
-    /** Creates the tables if missing. Idempotent and safe on N instances at once (`GET_LOCK`). */
-    migrate(): Promise<void>;
-  };
+/** What {@link mysqlStore} returns: every capability, plus `migrate()`. */
+export type MysqlStore = SqlStore;
 
 interface ResultHeader {
   readonly affectedRows?: number;

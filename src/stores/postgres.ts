@@ -13,6 +13,7 @@ import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts'
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
+import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
 /** One result as `pg` returns it. */
@@ -31,7 +32,7 @@ export interface PostgresQueryable {
 }
 
 /** Options of {@link postgresStore}. */
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends SqlTableOptions {
   /**
    * The client, usually a `pg.Pool`. Left open by `close()`. Set `connectionTimeoutMillis` and
    * `query_timeout` on it so a dead server fails fast (core also bounds every call with its own timeout).
@@ -39,24 +40,10 @@ export interface PostgresStoreOptions {
   readonly pool: PostgresQueryable;
   /** Schema holding the tables, created if missing. Default: none (the connection's `search_path`). */
   readonly schema?: string;
-  /** Session table name (a plain identifier, at most 48 characters). Default `coatcheck_sessions`. */
-  readonly table?: string;
-  /** Create the tables lazily, on first use. Default `true`; with `false`, call `migrate()` yourself. */
-  readonly migrate?: boolean;
-  /** How often (ms) expired rows are purged in the background; `0` disables it. Default 300 000. */
-  readonly pruneIntervalMs?: number;
-  /** Rows deleted per purge statement, so a purge never holds many row locks. Default 1 000. */
-  readonly purgeBatchSize?: number;
-  /** Receives errors of the background purge (which retries on its next tick). Default: ignored. */
-  readonly onPruneError?: (error: unknown) => void;
 }
 
-/** A PostgreSQL store: every capability, plus `migrate()`. */
-export type PostgresStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
-    /** Creates the schema, tables and indexes if missing. Idempotent and safe on N instances at once. */
-    migrate(): Promise<void>;
-  };
+/** What {@link postgresStore} returns: every capability, plus `migrate()`. */
+export type PostgresStore = SqlStore;
 
 function single(result: unknown): PostgresQueryResult {
   return result as PostgresQueryResult;

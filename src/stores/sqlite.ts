@@ -16,6 +16,7 @@ import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
+import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { checkStoreKey } from './shared/store-key.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 import { openDatabase } from './sqlite/open.ts';
@@ -23,37 +24,23 @@ import { runMigration } from './sqlite/schema.ts';
 import { prepareStatements, type SqliteStatements, toRecord } from './sqlite/statements.ts';
 
 /** Options of {@link sqliteStore}. */
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends SqlTableOptions {
   /**
    * A `better-sqlite3` database, or a file path (`':memory:'` works too) that the store opens
    * itself in WAL mode. A handle you pass is used as is (its journal mode is yours to choose) and
    * left open by `close()`; a database the store opened is closed by `close()`.
    */
   readonly database: Database | string;
-  /** Session table name (a plain identifier, at most 48 characters). Default `coatcheck_sessions`. */
-  readonly table?: string;
-  /** Create the table lazily, on first use. Default `true`; with `false`, call `migrate()` yourself. */
-  readonly migrate?: boolean;
-  /** How often (ms) expired rows are purged in the background; `0` disables it. Default 300 000. */
-  readonly pruneIntervalMs?: number;
-  /** Rows deleted per purge batch; the event loop runs between batches. Default 1 000. */
-  readonly purgeBatchSize?: number;
   /**
    * How long (ms) a statement waits for another connection's write lock before failing with
    * `SQLITE_BUSY`. Default 5 000 for a database the store opens; applied to a handle you pass only
    * when given.
    */
   readonly busyTimeoutMs?: number;
-  /** Receives errors of the background purge (which retries on its next tick). Default: ignored. */
-  readonly onPruneError?: (error: unknown) => void;
 }
 
-/** A SQLite store: every capability, plus `migrate()`. */
-export type SqliteStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
-    /** Creates the table and indexes if missing. Idempotent; safe with several processes on one file. */
-    migrate(): Promise<void>;
-  };
+/** What {@link sqliteStore} returns: every capability, plus `migrate()`. */
+export type SqliteStore = SqlStore;
 
 function isDatabase(value: unknown): value is Database {
   return typeof value === 'object' && value !== null && typeof (value as Database).prepare === 'function';
