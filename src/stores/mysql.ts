@@ -10,6 +10,7 @@
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { runMigration } from './mysql/schema.ts';
 import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.ts';
+import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { quoteMysql, validateIdentifier } from './shared/sql-identifiers.ts';
@@ -89,25 +90,19 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
   const t = quoteMysql(table);
   const { pool } = options;
 
-  let migrated: Promise<void> | undefined;
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      if (typeof pool.getConnection !== 'function') {
-        await runMigration(pool, table, (result) => rowsOf(result)[0]);
-        return;
-      }
-      const connection = await pool.getConnection();
-      try {
-        await runMigration(connection, table, (result) => rowsOf(result)[0]);
-      } finally {
-        connection.release();
-      }
-    })().catch((error: unknown) => {
-      migrated = undefined; // a failed migration is retried by the next call
-      throw error;
-    });
-    return migrated;
-  };
+  // A failed migration (database down) is retried by the next call.
+  const migrate = onceUntilSuccess(async () => {
+    if (typeof pool.getConnection !== 'function') {
+      await runMigration(pool, table, (result) => rowsOf(result)[0]);
+      return;
+    }
+    const connection = await pool.getConnection();
+    try {
+      await runMigration(connection, table, (result) => rowsOf(result)[0]);
+    } finally {
+      connection.release();
+    }
+  });
   const ready = options.migrate === false ? () => Promise.resolve() : migrate;
 
   const purgeExpired = async (): Promise<number> => {

@@ -10,6 +10,7 @@
 import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { type PostgresRecordRow, RECORD_COLUMNS, toRecord } from './postgres/rows.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
+import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
@@ -75,18 +76,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const { pool } = options;
   const query = async (text: string, values: unknown[]) => single(await pool.query(text, values));
 
-  let migrated: Promise<void> | undefined;
-  const migrate = (): Promise<void> => {
-    migrated ??= (async () => {
-      const results = await pool.query(migrationSql(names));
-      const last = Array.isArray(results) ? single(results.at(-1)) : single(results);
-      checkVersion((last.rows[0] as { version?: unknown } | undefined)?.version, t);
-    })().catch((error: unknown) => {
-      migrated = undefined; // a failed migration is retried by the next call
-      throw error;
-    });
-    return migrated;
-  };
+  // A failed migration (database down) is retried by the next call.
+  const migrate = onceUntilSuccess(async () => {
+    const results = await pool.query(migrationSql(names));
+    const last = Array.isArray(results) ? single(results.at(-1)) : single(results);
+    checkVersion((last.rows[0] as { version?: unknown } | undefined)?.version, t);
+  });
   const ready = options.migrate === false ? () => Promise.resolve() : migrate;
 
   const purgeExpired = async (): Promise<number> => {
