@@ -7,7 +7,7 @@
  * quoting (any key works: quotes, `$`, dots, unicode) and concurrent disjoint patches all survive.
  * Expiry is indexed and compared against the app's clock; purge deletes in batches.
  */
-import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
+import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { runMigration } from './mysql/schema.ts';
 import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';

@@ -7,7 +7,7 @@
  * writes. Expiry is compared against the app's clock (passed as a parameter), indexed, and purged in
  * batches, optionally by a background timer that is safe on any number of instances.
  */
-import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
+import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { type PostgresRecordRow, RECORD_COLUMNS, toRecord } from './postgres/rows.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';

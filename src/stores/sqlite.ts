@@ -12,7 +12,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.ts';
-import type { NewStoreRecord, Store, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
+import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
