@@ -64,6 +64,7 @@ describe('graceful shutdown', () => {
     { name: 'postgres', url: serviceUrls.postgres, service: 'postgres' },
     { name: 'mysql', url: serviceUrls.mysql, service: 'mysql' },
     { name: 'redis', url: serviceUrls.redis, service: 'redis' },
+    { name: 'memcached', url: serviceUrls.memcached, service: 'memcached' },
   ];
   for (const { name, url, service } of urls) {
     it(`[${name}] an app that closes its server and sessions exits on its own`, async (t) => {

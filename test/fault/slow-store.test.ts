@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Browser, startFaultApp } from '../support/fault-app.ts';
+import { Browser, startFaultApp, untilServed } from '../support/fault-app.ts';
 import { pendingStore } from '../support/fault-pending-store.ts';
 import { type Backend, networkTargets } from '../support/fault-targets.ts';
 
@@ -83,11 +83,7 @@ for (const target of await networkTargets()) {
         // The link heals (dead connections are reset, as a real network would eventually do).
         backend.proxy.cut();
         await backend.proxy.set('forward');
-        let back = await warm.send('/read');
-        for (let i = 0; i < 20 && back.status === 503; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          back = await warm.send('/read');
-        }
+        const back = await untilServed(() => warm.send('/read'));
         assert.equal(back.status, 200, 'recovers without restarting the app');
         assert.deepEqual(back.data, { x: '1' }, 'the session written before the fault is intact');
       } finally {

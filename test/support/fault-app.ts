@@ -125,6 +125,19 @@ export interface Answer {
   readonly setCookie: readonly string[];
 }
 
+/**
+ * Repeats `send` while it answers 503, up to about 5 s: after a store comes back, the driver may
+ * need a failed attempt or a reconnect delay to notice.
+ */
+export async function untilServed(send: () => Promise<Answer>): Promise<Answer> {
+  let answer = await send();
+  for (let i = 0; i < 20 && answer.status === 503; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    answer = await send();
+  }
+  return answer;
+}
+
 /** A browser with one cookie jar for the `sid` cookie. */
 export class Browser {
   cookie: string | undefined;

@@ -4,6 +4,11 @@
  * (`a<n>`, `b<n>`) plus `owner`. A write answered 200 is acknowledged: it must be visible in every
  * later answer; a 503 write may or may not have landed, but never half (`a<n>` without `b<n>`).
  * Any key the client never wrote means another session's data leaked in.
+ *
+ * A store that loses everything on a restart (memcached) breaks "acknowledged is visible" by
+ * design; the test then sets `forgottenBefore` and the rule becomes: a session whose writes were
+ * all sent before the restart may come back as a fresh, empty session (a 200, counted in `resets`),
+ * never in part and never with another session's data; anything acknowledged later must stay.
  */
 import { type Answer, Browser, type FaultData } from './fault-app.ts';
 
@@ -15,6 +20,8 @@ export interface LoadClient {
   /** Keys of writes answered 503: they may or may not be stored. */
   readonly maybe: Set<string>;
   seq: number;
+  /** When the latest acknowledged write was sent (ms since the epoch), 0 before any. */
+  lastAckSentAt: number;
 }
 
 export interface LoadStats {
@@ -26,10 +33,17 @@ export interface LoadStats {
   lostWrites: number;
   /** Everything a user must never see, described. Must stay empty. */
   violations: string[];
+  /** Sessions that came back fresh after a restart that `forgottenBefore` allows to lose them. */
+  resets: number;
+  /**
+   * Set when a store that keeps nothing across a restart went down: sessions whose last
+   * acknowledged write was sent before this time may come back fresh instead of counting as lost.
+   */
+  forgottenBefore: number | undefined;
 }
 
 export function newStats(): LoadStats {
-  return { served: 0, unavailable: 0, lostWrites: 0, violations: [] };
+  return { served: 0, unavailable: 0, lostWrites: 0, violations: [], resets: 0, forgottenBefore: undefined };
 }
 
 export function newClients(count: number, base: string, prefix = 'c'): LoadClient[] {
@@ -39,7 +53,25 @@ export function newClients(count: number, base: string, prefix = 'c'): LoadClien
     acked: new Map(),
     maybe: new Set(),
     seq: 0,
+    lastAckSentAt: 0,
   }));
+}
+
+/** Could a restart have dropped this client's session? Only if it acknowledged nothing since. */
+function forgettable(client: LoadClient, stats: LoadStats): boolean {
+  return stats.forgottenBefore !== undefined && client.lastAckSentAt < stats.forgottenBefore;
+}
+
+/**
+ * Books an answer that shows a dead ticket's fresh, empty session as a reset, when allowed; the
+ * client then starts over. Any other answer is left to `checkData`.
+ */
+function bookedReset(client: LoadClient, data: FaultData, stats: LoadStats): boolean {
+  if (client.acked.size === 0 || Object.keys(data).length > 0 || !forgettable(client, stats)) return false;
+  stats.resets++;
+  client.acked.clear();
+  client.maybe.clear();
+  return true;
 }
 
 /** Checks one 200 answer's data against what the client knows it stored. */
@@ -68,6 +100,7 @@ export async function step(client: LoadClient, stats: LoadStats): Promise<void> 
   const n = client.seq++;
   const read = n % 5 === 4;
   const hadTicket = client.browser.cookie;
+  const sentAt = Date.now();
   let answer: Answer;
   try {
     answer = await client.browser.send(read ? '/read' : `/write?owner=${client.id}&a${n}=${n}&b${n}=${n}`);
@@ -88,19 +121,22 @@ export async function step(client: LoadClient, stats: LoadStats): Promise<void> 
   stats.served++;
   const ticket = client.browser.cookie;
   if (ticket !== hadTicket) {
-    // A new session: fine when we had none (or ours was never acknowledged); a lost one otherwise.
-    if (client.acked.size > 0) {
+    // A new session: fine when we had none (or ours was never acknowledged, or a restart allowed
+    // to forget it dropped it); a lost one otherwise. checkData then rejects any old key in it.
+    if (client.acked.size > 0 && forgettable(client, stats)) stats.resets++;
+    else if (client.acked.size > 0) {
       stats.lostWrites += client.acked.size;
       stats.violations.push(`${client.id}: session lost (${client.acked.size} acknowledged keys)`);
     }
     client.acked.clear();
     client.maybe.clear();
     if (ticket === undefined) return;
-  }
+  } else if (bookedReset(client, answer.data, stats)) return;
   if (!read) {
     client.maybe.delete(`a${n}`);
     client.maybe.delete(`b${n}`);
     client.acked.set(`a${n}`, String(n)).set(`b${n}`, String(n));
+    client.lastAckSentAt = sentAt;
   }
   checkData(client, answer.data, stats, read ? `read ${n}` : `write ${n}`);
 }
@@ -143,6 +179,7 @@ export async function verifyAll(clients: readonly LoadClient[], stats: LoadStats
       stats.violations.push(`${client.id}: final read lost the session`);
       continue;
     }
+    if (bookedReset(client, answer.data, stats)) continue;
     checkData(client, answer.data, stats, 'final read');
   }
 }

@@ -8,18 +8,22 @@
  * so an operation the core gave up on does not stay queued in the driver forever.
  */
 import { Redis } from 'ioredis';
+import { MemcacheClient } from 'memcache-client';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Store } from '../../src/core/store.ts';
+import { memcachedStore } from '../../src/stores/memcached.ts';
 import { type MysqlQueryable, mysqlStore } from '../../src/stores/mysql.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
 import { redisStore } from '../../src/stores/redis.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import {
   binarySkipReason,
+  memcachedBinary,
   type PrivateServer,
   postgresBin,
   redisBinary,
+  startMemcached,
   startPostgres,
   startRedis,
 } from './fault-servers.ts';
@@ -36,7 +40,10 @@ export interface Backend {
   readonly proxy: FaultProxy;
   /** How an outage is made: a crashed server or a proxy that refuses connections. */
   readonly outageKind: string;
-  /** Does the backend keep every acknowledged write through an outage? */
+  /**
+   * Does the backend keep every acknowledged write through an outage? memcached does not: its
+   * restart loses every session, by design.
+   */
   readonly durable: boolean;
   /** Takes the store away (crash or refuse) until `recover`. */
   outage(): Promise<void>;
@@ -188,7 +195,32 @@ function redisTarget(): NetworkTarget {
   };
 }
 
+function memcachedTarget(): NetworkTarget {
+  return {
+    name: 'memcached',
+    skip: binarySkipReason(memcachedBinary, 'memcached'),
+    async setup() {
+      // Not durable: a killed memcached comes back empty, so the outage tests check the reset rule.
+      const server = await startMemcached();
+      return privateBackend(server, false, async (port, driverTimeoutMs) => {
+        const client = new MemcacheClient({
+          server: `127.0.0.1:${port}`,
+          // memcache-client queues commands without a count limit: cmdTimeout is what bounds the
+          // queue (it shuts the connection and rejects every queued command), connectTimeout the
+          // wait for a connect that never completes (0, its default, waits for the OS).
+          cmdTimeout: driverTimeoutMs,
+          connectTimeout: driverTimeoutMs,
+        });
+        return {
+          store: memcachedStore({ client, prefix: `${uniqueName('ccfault')}:` }),
+          cleanup: async () => client.shutdown(),
+        };
+      });
+    },
+  };
+}
+
 /** The network stores with an injectable outage. */
 export async function networkTargets(): Promise<NetworkTarget[]> {
-  return [postgresTarget(), mysqlTarget(await serviceSkipReason('mysql')), redisTarget()];
+  return [postgresTarget(), mysqlTarget(await serviceSkipReason('mysql')), redisTarget(), memcachedTarget()];
 }
