@@ -10,7 +10,9 @@
  * the record's own expiry). So a delete, revoke or update in another process is seen here within
  * `cacheTtlMs` at worst; with `invalidation` (Redis pub/sub) within one publish's latency, and
  * `cacheTtlMs` still bounds a lost message or a Redis outage. Within one process, a read racing a
- * write never re-caches the old record.
+ * write never re-caches the old record, and after the front failed to drop an entry (front store
+ * down) reads skip the front for `cacheTtlMs`, so an entry it kept through an outage is never
+ * served here.
  */
 
 import { ConfigError } from '../core/errors.ts';
@@ -78,11 +80,22 @@ export function cacheStore(options: CacheStoreOptions): Store {
   const onError = (error: unknown) => options.onError?.(error);
   /** Fills in flight, by key; dropping the token tells the fill its record may be stale. */
   const fills = new Map<string, symbol>();
+  /**
+   * Until when the front may hold an entry that missed its invalidation: a front that failed a
+   * delete (e.g. Redis unreachable) can come back with the old entry, which would serve a write's
+   * old state or revive a destroyed session. Every entry filled before the failure is gone
+   * `cacheTtlMs` after it, so the front is bypassed until then.
+   */
+  let frontSuspectUntil = Number.NEGATIVE_INFINITY;
+  const distrustFront = (error: unknown) => {
+    frontSuspectUntil = now() + cacheTtlMs;
+    onError(error);
+  };
 
   /** Forgets `keys` in this process: no in-flight fill may cache them, and the front drops them. */
   const forget = async (keys: readonly string[]) => {
     for (const key of keys) fills.delete(key);
-    await Promise.all(keys.map((key) => front.delete(key).catch(onError)));
+    await Promise.all(keys.map((key) => front.delete(key).catch(distrustFront)));
   };
 
   let channel: InvalidationChannel | undefined;
@@ -109,6 +122,7 @@ export function cacheStore(options: CacheStoreOptions): Store {
     name: `cache(${front.name}→${back.name})`,
     async get(key) {
       await joined;
+      if (now() < frontSuspectUntil) return back.get(key);
       const cached = await front.get(key).catch((error: unknown) => {
         onError(error);
         return undefined;
