@@ -6,15 +6,14 @@
  * on the same file. Prints requests served, 503s, lost writes (must be 0) and memory growth, and
  * exits 1 when a write was lost or a user saw something they never should.
  *
+ * The apps and stores run in a child process (test/support/soak-server.ts) that reports its own
+ * memory, so a leak in the server is told apart from the clients' growing record of acknowledged
+ * keys, reported separately for this process.
+ *
  * Environment: SOAK_SECONDS, SOAK_RESTART_SECONDS, SOAK_CLIENTS (default 40 per store).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Store } from '../src/core/store.ts';
-import { storeFromUrl } from '../src/stores/from-url.ts';
-import { sqliteStore } from '../src/stores/sqlite.ts';
-import { startFaultApp } from '../test/support/fault-app.ts';
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   type LoadClient,
   type LoadStats,
@@ -23,7 +22,7 @@ import {
   step,
   verifyAll,
 } from '../test/support/fault-load.ts';
-import { startRedis } from '../test/support/fault-servers.ts';
+import type { SoakLaneName, SoakReady, SoakReply, SoakRequest } from '../test/support/soak-server.ts';
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 600);
 const restartEvery = Number(process.env.SOAK_RESTART_SECONDS ?? 30) * 1000;
@@ -31,70 +30,60 @@ const clientCount = Number(process.env.SOAK_CLIENTS ?? 40);
 /** A client starts a new session after this many acknowledged keys, so sessions stay small. */
 const KEYS_PER_SESSION = 60;
 
-/** A store whose backing instance can be swapped, as an app restarting its store would. */
-function swappable(open: () => Store): { store: Store; restart(): Promise<void> } {
-  let current: Store | undefined = open();
-  const use = (): Store => {
-    if (current === undefined) throw new Error('store restarting');
-    return current;
-  };
-  const store: Store = {
-    name: 'sqlite',
-    get: async (key) => use().get(key),
-    create: async (key, record) => use().create(key, record),
-    update: async (key, patch) => use().update(key, patch),
-    touch: async (key, window) => use().touch(key, window),
-    delete: async (key) => use().delete(key),
-    close: async () => current?.close(),
-  };
-  return {
-    store,
-    async restart() {
-      const old = current;
-      current = undefined;
-      await old?.close();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      current = open();
-    },
-  };
+/** The server process and its request/reply channel. */
+class Server {
+  #next = 0;
+  readonly #waiting = new Map<number, (reply: SoakReply) => void>();
+  private constructor(
+    readonly child: ChildProcess,
+    readonly lanes: SoakReady['ready'],
+  ) {
+    child.on('message', (reply: SoakReply) => {
+      this.#waiting.get(reply.id)?.(reply);
+      this.#waiting.delete(reply.id);
+    });
+  }
+
+  static async start(): Promise<Server> {
+    const child = fork(fileURLToPath(new URL('../test/support/soak-server.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+    });
+    child.once('exit', (code, signal) => {
+      if (code !== 0 || signal !== null) {
+        console.error(`soak: the server process died (code ${code}, signal ${signal})`);
+        process.exit(1);
+      }
+    });
+    const ready = await new Promise<SoakReady>((resolve) =>
+      child.once('message', (message: SoakReady) => resolve(message)),
+    );
+    return new Server(child, ready.ready);
+  }
+
+  /** Sends a command and resolves with the server's reply (its memory after the command). */
+  ask(
+    request: { command: 'restart'; lane: SoakLaneName } | { command: 'memory' | 'close' },
+  ): Promise<SoakReply> {
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      this.#waiting.set(id, resolve);
+      this.child.send({ id, ...request } satisfies SoakRequest);
+    });
+  }
 }
 
 interface Lane {
-  readonly name: string;
-  readonly url: string;
+  readonly name: SoakLaneName;
   readonly stats: LoadStats;
   readonly clients: LoadClient[];
   restarts: number;
-  restart(): Promise<void>;
-  close(): Promise<void>;
 }
 
-async function lane(
-  name: string,
-  store: Store,
-  restart: () => Promise<void>,
-  cleanup: () => Promise<void>,
-): Promise<Lane> {
-  const app = await startFaultApp({ store, storeTimeout: 1000 });
-  return {
-    name,
-    url: app.url,
-    stats: newStats(),
-    clients: newClients(clientCount, app.url, `${name}-`),
-    restarts: 0,
-    restart,
-    async close() {
-      await app.close();
-      await cleanup();
-    },
-  };
-}
-
-async function drive(lane: Lane, deadline: number): Promise<void> {
+async function drive(server: Server, lane: Lane, deadline: number): Promise<void> {
   const restarts = (async () => {
     while (Date.now() + restartEvery < deadline) {
       await new Promise((resolve) => setTimeout(resolve, restartEvery));
-      await lane.restart();
+      await server.ask({ command: 'restart', lane: lane.name });
       lane.restarts++;
     }
   })();
@@ -113,35 +102,31 @@ async function drive(lane: Lane, deadline: number): Promise<void> {
   await restarts;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'cc-soak-'));
-const redis = await startRedis({ durable: true });
-const sqlitePath = join(dir, 'soak.db');
-const sqlite = swappable(() => sqliteStore({ database: sqlitePath }));
-const lanes = [
-  await lane('sqlite', sqlite.store, sqlite.restart, async () => undefined),
-  await lane(
-    'redis',
-    await storeFromUrl(redis.url, { prefix: 'soak:' }),
-    async () => {
-      await redis.stop();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await redis.start();
-    },
-    async () => undefined,
-  ),
-];
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const server = await Server.start();
+const lanes: Lane[] = server.lanes.map(({ name, url }) => ({
+  name,
+  stats: newStats(),
+  clients: newClients(clientCount, url, `${name}-`),
+  restarts: 0,
+}));
 
-const memoryAtStart = process.memoryUsage();
+const serverAtStart = (await server.ask({ command: 'memory' })).memory;
+const clientsAtStart = process.memoryUsage();
 const started = Date.now();
 console.log(`soak: ${seconds}s, restart every ${restartEvery / 1000}s, ${clientCount} clients per store`);
-const ticker = setInterval(() => {
+const ticker = setInterval(async () => {
+  const { memory } = await server.ask({ command: 'memory' });
   const line = lanes.map((l) => `${l.name} ${l.stats.served} ok / ${l.stats.unavailable} 503`).join(', ');
-  console.log(`  ${Math.round((Date.now() - started) / 1000)}s: ${line}`);
+  console.log(
+    `  ${Math.round((Date.now() - started) / 1000)}s: ${line}; server rss ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}`,
+  );
 }, 30_000);
-await Promise.all(lanes.map((l) => drive(l, started + seconds * 1000)));
+await Promise.all(lanes.map((l) => drive(server, l, started + seconds * 1000)));
 clearInterval(ticker);
 for (const l of lanes) await verifyAll(l.clients, l.stats);
-const memoryAtEnd = process.memoryUsage();
+const serverAtEnd = (await server.ask({ command: 'memory' })).memory;
+const clientsAtEnd = process.memoryUsage();
 
 let failed = false;
 console.log('\nstore    served   503s   restarts  lost writes  violations');
@@ -153,12 +138,12 @@ for (const l of lanes) {
   for (const violation of violations.slice(0, 10)) console.log(`  ! ${violation}`);
   if (lostWrites > 0 || violations.length > 0) failed = true;
 }
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-console.log(
-  `memory: rss ${mb(memoryAtStart.rss)} → ${mb(memoryAtEnd.rss)}, heap ${mb(memoryAtStart.heapUsed)} → ${mb(memoryAtEnd.heapUsed)}`,
-);
-for (const l of lanes) await l.close();
-await redis.destroy();
-await rm(dir, { recursive: true, force: true });
+const figures = (label: string, start: NodeJS.MemoryUsage, end: NodeJS.MemoryUsage) =>
+  `${label}: rss ${mb(start.rss)} → ${mb(end.rss)}, heap ${mb(start.heapUsed)} → ${mb(end.heapUsed)}`;
+console.log(figures('server memory (apps and stores, after GC)', serverAtStart, serverAtEnd));
+console.log(figures('client memory (load clients and their records)', clientsAtStart, clientsAtEnd));
+const exited = new Promise((resolve) => server.child.once('exit', resolve));
+await server.ask({ command: 'close' });
+await exited;
 console.log(failed ? 'soak FAILED' : 'soak passed');
 process.exitCode = failed ? 1 : 0;
