@@ -24,7 +24,7 @@ for (const target of await networkTargets()) {
       await backend?.destroy();
     });
 
-    it(`[${target.name}] unreachable at start-up: 503, then serves once the store is back, no restart`, async () => {
+    it(`[${target.name}] unreachable at start-up: 503, then serves once the store is back, no restart`, async (t) => {
       await backend.outage();
       const opened = await backend.openStore();
       const app = await startFaultApp({ store: opened.store, storeTimeout: STORE_TIMEOUT });
@@ -32,16 +32,21 @@ for (const target of await networkTargets()) {
         const browser = new Browser(app.url);
         const untouched = await browser.send('/plain');
         assert.equal(untouched.status, 200, 'a request that never touches its session needs no store');
+        let slowest = 0;
         for (let i = 0; i < 3; i++) {
           const started = Date.now();
           const down = await browser.send('/write?x=1');
           const elapsed = Date.now() - started;
+          slowest = Math.max(slowest, elapsed);
           assert.equal(down.status, 503, 'a request that needs the store gets 503');
           // A refused connection fails at once; the deadline is the upper bound (plus HTTP overhead).
           assert.ok(elapsed < STORE_TIMEOUT + 250, `503 after ${elapsed} ms, storeTimeout ${STORE_TIMEOUT}`);
           assert.match(down.body, /unavailable|unreachable/i);
           assert.deepEqual(down.setCookie, [], 'no cookie is handed out for a session that was not stored');
         }
+        t.diagnostic(
+          `${backend.outageKind}: slowest 503 after ${slowest} ms (storeTimeout ${STORE_TIMEOUT})`,
+        );
         await backend.recover();
         const up = await untilServed(() => browser.send('/write?x=1'));
         assert.equal(up.status, 200, 'requests succeed again without restarting the app');
