@@ -16,7 +16,7 @@ import {
   tripTargets,
 } from './http/report.ts';
 import { runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
-import { type MicroResult, microTable, microTargets, runMicroBenchmarks } from './micro/run-micro.ts';
+import type { MicroResult } from './micro/run-micro.ts';
 
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -70,6 +70,9 @@ if (!skip.has('http')) {
   out.push(...sections);
 }
 
+// Loaded only now: the micro cases import coatcheck's dist/, which the build above has just made
+// (a static import would be resolved before the build, and fail on a fresh clone).
+const { microTable, microTargets, runMicroBenchmarks } = await import('./micro/run-micro.ts');
 let micro: MicroResult[] = [];
 if (!skip.has('micro')) {
   micro = await runMicroBenchmarks();

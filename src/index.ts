@@ -32,7 +32,7 @@ export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
 export { ReauthenticationRequiredError, SessionLimitError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
 export { Session } from './core/session.ts';
-export type { Sessions, UserSession } from './core/sessions.ts';
+export type { LoadHooks, Sessions, UserSession } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';
 export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {

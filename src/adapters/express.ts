@@ -1,16 +1,17 @@
 /**
  * Express adapter (Express 4 and 5): `app.use(session(sessions))` gives every request
  * `req.session`, committed before the response's first byte, `res.redirect`, `res.sendFile` and
- * streamed responses included (the node adapter holds writeHead/write/end until the commit settles).
+ * streamed responses included (writeHead/write/end are held until the commit settles; see
+ * express-hold.ts for how, cheaply).
  * A store failure while committing reaches `next(err)` as a StoreUnavailableError (`status` 503),
  * so Express's error handling answers it. Imports nothing from Express at runtime.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import { Session, type SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
+import { loadAndHold } from './express-hold.ts';
 import type { SessionMigration } from './express-session-migration.ts';
-import { attachSession } from './node.ts';
 
 /**
  * Declaration-merging hook for the type of `req.session`. Without it `req.session` is a
@@ -64,7 +65,13 @@ export interface SessionMiddleware<Data extends SessionData> {
   of(req: ExpressLikeRequest): Session<Data>;
 }
 
-const SESSIONS = new WeakMap<object, Session<SessionData>>();
+/** `req.session` when our middleware set it (another library may use the same property). */
+function sessionOf(req: object): Session<SessionData> | undefined {
+  const found = (req as { session?: unknown }).session;
+  return found instanceof Session ? (found as Session<SessionData>) : undefined;
+}
+/** `req.ip` honours Express's `trust proxy` setting (looked up only at login). */
+const EXPRESS_IP = { clientIp: (req: IncomingMessage) => (req as ExpressLikeRequest).ip };
 
 /**
  * Creates the middleware. Register it before the routes that use `req.session`.
@@ -91,17 +98,13 @@ export function session<Data extends SessionData>(
     try {
       // Before attachSession, so the migration's writeHead hook runs after the commit's.
       migration = options.migrate?.prepare(req, res);
-      handle = attachSession(sessions, req, res, {
-        // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
-        // error-handling middleware and finally to finalhandler, which answers with `err.status`.
-        onCommitError: (error) => next(error),
-        ...(useExpressIp ? { clientIp: (r: IncomingMessage) => (r as ExpressLikeRequest).ip } : {}),
-      });
+      // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
+      // error-handling middleware and finally to finalhandler, which answers with `err.status`.
+      handle = loadAndHold(sessions, req, res, useExpressIp ? EXPRESS_IP : {}, next);
     } catch (error) {
       next(error);
       return;
     }
-    SESSIONS.set(req, handle as unknown as Session<SessionData>);
     req.session = handle;
     if (migration === undefined) next();
     else migration(handle as unknown as Session<SessionData>).then(() => next(), next);
@@ -123,7 +126,7 @@ export {
  * middleware did not run for this request.
  */
 export function getSession<Data extends SessionData>(req: object, _sessions: Sessions<Data>): Session<Data> {
-  const found = SESSIONS.get(req);
+  const found = sessionOf(req);
   if (found === undefined) {
     throw new TypeError(
       'No session on this request: add `app.use(session(sessions))` from coatcheck/express before this route.',
@@ -140,7 +143,7 @@ export function getSession<Data extends SessionData>(req: object, _sessions: Ses
  */
 export function csrf(options: CsrfGuardOptions = {}) {
   return function coatcheckExpressCsrf(req: ExpressLikeRequest, _res: ServerResponse, next: Next): void {
-    const found = SESSIONS.get(req);
+    const found = sessionOf(req);
     if (found === undefined) {
       next(new TypeError('csrf() needs a session: add `app.use(session(sessions))` before it.'));
       return;

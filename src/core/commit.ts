@@ -53,6 +53,27 @@ export function commitUnloaded(
   return buildResult(options, session, decision, decision.cookie, session.ticket.token, undefined);
 }
 
+/**
+ * Whether the commit of a session the handler never uses still has something to send (a cookie
+ * to clear), judged by the decision table itself so the two cannot disagree.
+ */
+export function unusedSessionAnswers(ticket: Session['ticket']): boolean {
+  const decision = decideCommit({
+    ticket: ticket.kind,
+    ticketInCookie: ticket.inCookie,
+    found: undefined,
+    changed: false,
+    empty: true,
+    rotated: false,
+    destroyed: false,
+    touchDue: false,
+    staleSignature: ticket.staleSignature,
+    persistentCookie: false,
+    serverError: false,
+  });
+  return decision.store !== 'none' || decision.cookie !== 'none';
+}
+
 /** Commits `session` for a response with HTTP `status`. */
 export async function commitSession(
   options: ResolvedOptions,
@@ -152,7 +173,8 @@ function buildResult(
   return {
     setCookie,
     headerTicket,
-    varyCookie: session.loaded || setCookie !== undefined || session.ticket.kind !== 'none',
+    // A response that never used its session does not depend on it, whatever cookie came in.
+    varyCookie: session.loaded || setCookie !== undefined,
     noStore: setCookie !== undefined || headerTicket !== undefined,
     clearSiteData: options.clearSiteData && session.destroyed,
     decision,

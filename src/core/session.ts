@@ -36,7 +36,8 @@ export interface PresentedTicket {
 
 /** Request metadata recorded at login and shown in session lists. */
 export interface RequestMeta {
-  readonly ip?: string | undefined;
+  /** The client address, or a function that finds it (called only at login). */
+  readonly ip?: string | (() => string | undefined) | undefined;
   readonly userAgent?: string | undefined;
 }
 
@@ -63,7 +64,8 @@ export interface SessionInfo {
 /** One request's session. Typed by the `Data` given to `createSessions<Data>()`. */
 export class Session<Data extends SessionData = SessionData> {
   readonly #runtime: SessionRuntime;
-  readonly #values: SessionValues;
+  /** Created at the first read or write: an unused session allocates none of it (hot path). */
+  #lazyValues: SessionValues | undefined;
   readonly #ticket: PresentedTicket;
   readonly #meta: RequestMeta;
   #loading: Promise<void> | undefined;
@@ -76,13 +78,20 @@ export class Session<Data extends SessionData = SessionData> {
   #absoluteCap: number | undefined;
   /** The load failed (store unavailable): the commit must not mistake it for "no session". */
   #loadFailed = false;
+  /** Told once, at the first use; cleared when called (see `LoadHooks.onFirstUse`). */
+  #onFirstUse: (() => void) | undefined;
 
   /** @internal Created by `sessions.load()`. */
-  constructor(runtime: SessionRuntime, ticket: PresentedTicket, meta: RequestMeta) {
+  constructor(
+    runtime: SessionRuntime,
+    ticket: PresentedTicket,
+    meta: RequestMeta,
+    onFirstUse: (() => void) | undefined,
+  ) {
     this.#runtime = runtime;
-    this.#values = new SessionValues(runtime.cipher, runtime.codecLimits);
     this.#ticket = ticket;
     this.#meta = meta;
+    this.#onFirstUse = onFirstUse;
   }
 
   /**
@@ -199,7 +208,8 @@ export class Session<Data extends SessionData = SessionData> {
     this.#write(META.authTime, this.#runtime.now());
     if (options.amr !== undefined) this.#write(META.amr, [...options.amr]);
     else this.#remove(META.amr);
-    if (this.#meta.ip !== undefined) this.#write(META.ip, this.#meta.ip);
+    const ip = typeof this.#meta.ip === 'function' ? this.#meta.ip() : this.#meta.ip;
+    if (ip !== undefined) this.#write(META.ip, ip);
     if (this.#meta.userAgent !== undefined) this.#write(META.userAgent, this.#meta.userAgent);
     this.#remove(META.csrf);
     this.#absoluteCap = options.absoluteExpiresAt;
@@ -224,6 +234,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** Deletes the session now and clears the cookie at commit. Later reads see an empty, new session. */
   async destroy(): Promise<void> {
+    this.#firstUse();
     this.#assertOpen();
     const key = this.#ticket.key;
     if (key !== undefined && this.#ticket.kind === 'valid') {
@@ -233,7 +244,7 @@ export class Session<Data extends SessionData = SessionData> {
     this.#destroyed = true;
     this.#record = undefined;
     this.#loading = Promise.resolve();
-    this.#values.reset();
+    this.#lazyValues?.reset();
     this.#userId = undefined;
     this.#newToken = undefined;
     this.#rotated = false;
@@ -283,6 +294,7 @@ export class Session<Data extends SessionData = SessionData> {
 
   /** Loads the session from the store if it has not been loaded (lazy; at most once per request). */
   load(): Promise<void> {
+    if (this.#loading === undefined) this.#firstUse();
     this.#assertOpen();
     this.#loading ??= this.#fetch().catch((error: unknown) => {
       this.#loadFailed = true;
@@ -297,7 +309,7 @@ export class Session<Data extends SessionData = SessionData> {
     if (record === undefined) return;
     const opened = await openRecord(this.#runtime, this, record, this.#meta.userAgent);
     if (opened === undefined) return;
-    this.#values.adopt(record.data, opened);
+    this.#values().adopt(record.data, opened);
     this.#record = record;
   }
 
@@ -310,7 +322,7 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#record;
   }
   /** @internal */ get pending(): ReadonlyMap<string, Pending> {
-    return this.#values.pending;
+    return this.#lazyValues === undefined ? NO_PENDING : this.#lazyValues.pending;
   }
   /** @internal */ get requestMeta(): RequestMeta {
     return this.#meta;
@@ -343,11 +355,19 @@ export class Session<Data extends SessionData = SessionData> {
   }
   /** @internal The full encoded data after this request's changes. */
   mergedData(): Record<string, string> {
-    return this.#values.merged();
+    return this.#values().merged();
   }
   /** @internal Forbids further use: the response is on its way. */
   markCommitted(): void {
     this.#committed = true;
+  }
+
+  /** Every public use goes through load() or destroy(), so this sees the first one. */
+  #firstUse(): void {
+    const hook = this.#onFirstUse;
+    if (hook === undefined) return;
+    this.#onFirstUse = undefined;
+    hook();
   }
 
   #assertOpen(): void {
@@ -355,31 +375,38 @@ export class Session<Data extends SessionData = SessionData> {
       throw new SessionStateError('This session was already committed; use it before the response is sent.');
   }
 
+  #values(): SessionValues {
+    this.#lazyValues ??= new SessionValues(this.#runtime.cipher, this.#runtime.codecLimits);
+    return this.#lazyValues;
+  }
+
   #keys(): Set<string> {
-    return this.#values.keys();
+    return this.#values().keys();
   }
 
   #read(key: string): unknown {
-    return this.#values.read(key);
+    return this.#values().read(key);
   }
 
   #write(key: string, value: unknown): void {
     this.#assertOpen();
-    this.#values.write(key, value);
+    this.#values().write(key, value);
   }
 
   #remove(key: string): void {
     this.#assertOpen();
-    this.#values.remove(key);
+    this.#values().remove(key);
   }
 
   #rotateToken(): void {
     this.#assertOpen();
     this.#rotated = true;
     this.#newToken = this.#runtime.generateToken();
-    this.#values.resealStale();
+    this.#values().resealStale();
   }
 }
+
+const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
 
 function assertUserKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 36 /* $ */) {

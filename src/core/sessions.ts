@@ -5,7 +5,14 @@
  */
 
 import { decodeValue } from './codec.ts';
-import { type CommitResult, type CommitStore, commitSession, commitUnloaded, patchOf } from './commit.ts';
+import {
+  type CommitResult,
+  type CommitStore,
+  commitSession,
+  commitUnloaded,
+  patchOf,
+  unusedSessionAnswers,
+} from './commit.ts';
 import { StoreUnavailableError, UnsupportedError } from './errors.ts';
 import { type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
 import { expiryReason } from './lifetime.ts';
@@ -31,14 +38,30 @@ export interface UserSession {
   readonly current: boolean;
 }
 
+/** What an adapter may ask `load` to tell it. */
+export interface LoadHooks<Data extends SessionData = SessionData> {
+  /**
+   * Called once, synchronously, when the handler first uses the session (any method that reads,
+   * writes, rotates or destroys it), before any store I/O; or at once, inside `load`, when the
+   * response must answer the ticket even if the session is never used (a malformed cookie is
+   * cleared). The Express adapter starts holding the response here, so a request that never uses
+   * its session pays nothing for it.
+   */
+  readonly onFirstUse?: (session: Session<Data>) => void;
+}
+
 /** The session manager. */
 export interface Sessions<Data extends SessionData = SessionData> {
   /** Resolved options (cookie name, timeouts), for adapters and diagnostics. */
   readonly options: ResolvedOptions;
   /** What the store can do beyond the required methods. */
   readonly capabilities: StoreCapabilities;
-  /** Reads the request's ticket and returns its session. No I/O: the store is read on first access. */
-  load(input: LoadInput): Session<Data>;
+  /**
+   * Reads the request's ticket and returns its session. No I/O: the store is read on first access.
+   * `hooks.onFirstUse` lets an adapter wait for the handler's first use of the session before it
+   * prepares the response, so a request that never uses its session costs nothing.
+   */
+  load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data>;
   /** Saves what the request changed and says which headers to send. Call before headers are sent. */
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult>;
   /**
@@ -116,9 +139,17 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     return generateToken();
   }
 
-  load(input: LoadInput): Session<Data> {
+  load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data> {
     const ticket = readTicket(input, this.options, (reason) => this.#emit(reason, undefined, null));
-    return new Session<Data>(this, ticket, { ip: input.ip, userAgent: input.userAgent });
+    const onFirstUse = hooks?.onFirstUse;
+    // Some tickets need an answer even if the handler never uses the session (a bad cookie is
+    // cleared): then the adapter is told at once.
+    const atOnce = onFirstUse !== undefined && unusedSessionAnswers(ticket);
+    const later = onFirstUse === undefined || atOnce ? undefined : () => onFirstUse(session);
+    const meta = { ip: input.ip, userAgent: input.userAgent };
+    const session: Session<Data> = new Session<Data>(this, ticket, meta, later);
+    if (atOnce) onFirstUse(session);
+    return session;
   }
 
   commitIfUntouched(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {

@@ -8,14 +8,18 @@ import type { ResolvedOptions } from './options.ts';
 import type { PresentedTicket } from './session.ts';
 import { decodeTicket, storeKeyFor } from './token.ts';
 
-/** What an adapter hands core about a request. Strings only: adapters never interpret tickets. */
+/** What an adapter hands core about a request. Raw strings: adapters never interpret tickets. */
 export interface LoadInput {
   /** The raw `Cookie` header. */
   readonly cookie?: string | null | undefined;
   /** The raw value of the configured ticket header (`header` option), if any. */
   readonly header?: string | null | undefined;
-  /** Client address, recorded at login and shown in session lists. */
-  readonly ip?: string | undefined;
+  /**
+   * Client address, recorded at login and shown in session lists; or a function returning it,
+   * called only at login, for adapters whose lookup costs something on every request (Express's
+   * `req.ip` walks the `trust proxy` rules).
+   */
+  readonly ip?: string | (() => string | undefined) | undefined;
   /** `User-Agent`, recorded at login and shown in session lists. */
   readonly userAgent?: string | undefined;
 }

@@ -4,6 +4,7 @@
  * that never contain the token.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { decodeTicket, encodeTicket, isTokenShape, storeKeyFor } from '../../src/core/token.ts';
@@ -87,6 +88,8 @@ test('store keys are deterministic, distinct per token, and never contain the to
       const key = storeKeyFor(a, prefix);
       assert.equal(key, storeKeyFor(a, prefix));
       assert.ok(key.startsWith(prefix));
+      // Whichever SHA-256 path token.ts takes (one-shot crypto.hash or createHash), the key is this.
+      assert.equal(key, prefix + createHash('sha256').update(a).digest('base64url'));
       assert.equal(key.includes(a), false);
       if (a !== b) assert.notEqual(key, storeKeyFor(b, prefix));
     }),

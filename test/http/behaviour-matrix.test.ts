@@ -47,6 +47,30 @@ for (const adapter of adaptersUnderTest) {
       assert.equal(t.store.total(), 0);
     });
 
+    it(`${adapter.name}: a route that never uses its session answers a live cookie with no Set-Cookie, no Vary and no store call`, async () => {
+      const jar = new Jar('sid');
+      jar.take(await request(t.url('/count')));
+      t.store.reset();
+      const reply = await request(t.url('/untouched'), { cookie: jar.header! });
+      assert.equal(reply.body, 'untouched');
+      assert.deepEqual(reply.setCookie, []);
+      assert.doesNotMatch(reply.headers.get('vary') ?? '', /cookie/i, 'the response did not depend on it');
+      assert.equal(t.store.total(), 0);
+      assert.equal((await request(t.url('/read'), { cookie: jar.header! })).body, '1', 'session intact');
+    });
+
+    it(`${adapter.name}: a malformed session cookie is cleared even by a route that never uses its session`, async () => {
+      t.store.reset();
+      const reply = await request(t.url('/untouched'), { cookie: 'sid=not-a-ticket' });
+      assert.equal(reply.body, 'untouched');
+      assert.equal(reply.setCookie.length, 1);
+      const cleared = parseSetCookie(reply.setCookie[0]!);
+      assert.equal(cleared.name, 'sid');
+      assert.equal(cleared.value, '');
+      assert.equal(cleared.attributes.get('max-age'), '0');
+      assert.equal(t.store.total(), 0);
+    });
+
     it(`${adapter.name}: reading a session that does not exist creates nothing`, async () => {
       t.store.reset();
       const reply = await request(t.url('/read'));
