@@ -183,7 +183,14 @@ async function memcachedFromUrl(url: string, options: StoreFromUrlOptions): Prom
   needsHost(url, parsed);
   const { memcachedStore } = await import('./memcached.ts');
   const { MemcacheClient } = await driver(url, 'memcache-client', () => import('memcache-client'));
-  const client = new MemcacheClient({ server: `${parsed.hostname}:${parsed.port || '11211'}` });
+  // memcache-client queues calls without a bound until `cmdTimeout` (default 5 s) and waits for an
+  // unanswered connect for the OS's timeout: both under core's 2 s deadline, so a hung memcached
+  // fails its calls, and drains its queue, about as fast as core gives up on them.
+  const client = new MemcacheClient({
+    server: `${parsed.hostname}:${parsed.port || '11211'}`,
+    cmdTimeout: 1500,
+    connectTimeout: 1500,
+  });
   const store = memcachedStore({
     client,
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { storeCapabilities } from '../../src/core/store.ts';
@@ -123,6 +124,26 @@ describe('storeFromUrl: sqlite', () => {
       assert.ok(existsSync(join(directory, 'rel.db')), 'the relative path was used');
     } finally {
       rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('storeFromUrl: driver timeouts', () => {
+  it('memcached: a server that accepts but never answers fails a call within 1.5 s, not the driver default 5 s', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const store = await storeFromUrl(`memcached://127.0.0.1:${port}`);
+    const started = Date.now();
+    try {
+      await assert.rejects(store.get(randomKey()));
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 1000 && elapsed < 3000, `failed after ${elapsed} ms`);
+    } finally {
+      await store.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
     }
   });
 });
