@@ -52,7 +52,7 @@ export function loadAndHold<Data extends SessionData>(
       if (res.headersSent) {
         // Too late for a cookie: commit the unused session now, so this use fails with
         // SessionStateError ("already committed") instead of silently losing its changes.
-        sessions.commitIfUntouched(session, { status: res.statusCode });
+        sessions.commitSync(session, { status: res.statusCode });
       } else if (HOLDS.has(res)) {
         holdOnInstance(sessions, session, res, onCommitError);
       } else {

@@ -11,6 +11,7 @@ import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.t
 import { Session, type SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
 import { loadAndHold } from './express-hold.ts';
+import { setRequestSession } from './express-request-session.ts';
 import type { SessionMigration } from './express-session-migration.ts';
 
 /**
@@ -105,7 +106,7 @@ export function session<Data extends SessionData>(
       next(error);
       return;
     }
-    req.session = handle;
+    setRequestSession(req, handle as unknown as Session<SessionData>);
     if (migration === undefined) next();
     else migration(handle as unknown as Session<SessionData>).then(() => next(), next);
   };

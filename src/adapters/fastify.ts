@@ -85,15 +85,30 @@ export function coatcheck<Data extends SessionData>(
     next();
   });
 
-  fastify.addHook('onSend', async function coatcheckCommit(request: Marked, reply, payload) {
+  // Callback form, not async: a commit that needs no store write (an unused or read-only session)
+  // then costs no promise at all.
+  fastify.addHook('onSend', function coatcheckCommit(request: Marked, reply, payload, done) {
     // The error reply for a failed commit passes through onSend again: commit only once.
-    if (request[COMMITTED] === true || request.session === null) return payload;
+    if (request[COMMITTED] === true || request.session === null) {
+      done(null, payload);
+      return;
+    }
     request[COMMITTED] = true;
-    const result = await sessions.commit(request.session as unknown as Session<Data>, {
-      status: reply.statusCode,
-    });
-    applyHeaders(reply, responseHeaders(result));
-    return payload;
+    const session = request.session as unknown as Session<Data>;
+    const response = { status: reply.statusCode };
+    const now = sessions.commitSync(session, response);
+    if (now !== undefined) {
+      applyHeaders(reply, responseHeaders(now));
+      done(null, payload);
+      return;
+    }
+    sessions.commit(session, response).then(
+      (result) => {
+        applyHeaders(reply, responseHeaders(result));
+        done(null, payload);
+      },
+      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+    );
   });
   done();
 }

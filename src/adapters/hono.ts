@@ -68,7 +68,8 @@ export function session<Data extends SessionData>(
     }
     let result: Awaited<ReturnType<typeof sessions.commit>>;
     try {
-      result = await sessions.commit(handle, { status: c.res.status });
+      const response = { status: c.res.status };
+      result = sessions.commitSync(handle, response) ?? (await sessions.commit(handle, response));
     } catch (error) {
       const status = error instanceof CoatcheckError ? error.status : 500;
       throw new HTTPException(status as 503, { res: errorResponse(error), cause: error });

@@ -100,10 +100,10 @@ export class ResponseHold<Data extends SessionData> {
     if (this.#state !== 'open') return;
     this.#state = 'committing';
     const status = this.#head?.status ?? this.#res.statusCode;
-    // Fast path: a session the handler never touched needs no store call, so the response goes
-    // out in the same tick instead of waiting on a promise.
-    const untouched = this.#sessions.commitIfUntouched(this.#session, { status });
-    if (untouched !== undefined) this.#replay(untouched);
+    // Fast path: a session the handler never used, or only read, needs no store write, so the
+    // response goes out in the same tick instead of waiting on a promise.
+    const now = this.#sessions.commitSync(this.#session, { status });
+    if (now !== undefined) this.#replay(now);
     else
       this.#sessions.commit(this.#session, { status }).then(
         (result) => this.#replay(result),

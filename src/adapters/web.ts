@@ -40,7 +40,8 @@ export async function commitResponse<Data extends SessionData>(
   session: Session<Data>,
   response: Response,
 ): Promise<Response> {
-  const result = await sessions.commit(session, { status: response.status });
+  const status = { status: response.status };
+  const result = sessions.commitSync(session, status) ?? (await sessions.commit(session, status));
   return applyCommit(response, result);
 }
 

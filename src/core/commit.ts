@@ -38,19 +38,27 @@ export interface CommitStore {
 }
 
 /**
- * The commit of a session the request never loaded. No store I/O can be needed (nothing was read,
- * so nothing was changed), so it is computed synchronously and adapters can skip waiting.
- * Returns undefined for a loaded session: use {@link commitSession}.
+ * The commit of a session that needs no store write (never loaded; or loaded, unchanged and with
+ * no touch due), computed synchronously so adapters can send the response in the same tick.
+ * Returns undefined, changing nothing, when the commit needs the store: use {@link commitSession}.
  */
-export function commitUnloaded(
+export function commitWithoutStore(
   options: ResolvedOptions,
   session: Session,
   status: number,
 ): CommitResult | undefined {
-  if (session.loaded) return undefined;
-  const decision = decideCommit(commitState(options, session, status, options.now()));
+  const now = options.now();
+  const decision = decideCommit(commitState(options, session, status, now));
+  if (decision.store !== 'none') return undefined;
   session.markCommitted();
-  return buildResult(options, session, decision, decision.cookie, session.ticket.token, undefined);
+  return buildResult(
+    options,
+    session,
+    decision,
+    decision.cookie,
+    session.ticket.token,
+    cookieMaxAge(session, now),
+  );
 }
 
 /**
@@ -139,7 +147,7 @@ export async function commitSession(
       break;
     }
     case 'none':
-      break;
+      return buildResult(options, session, decision, cookieAction, cookieToken, cookieMaxAge(session, now));
   }
   return buildResult(
     options,
@@ -149,6 +157,11 @@ export async function commitSession(
     cookieToken,
     remembered ? expiresAt - now : undefined,
   );
+}
+
+/** A remembered session's cookie lives until its record expires; others are browser-session cookies. */
+function cookieMaxAge(session: Session, now: number): number | undefined {
+  return session.isRemembered() ? (session.record?.expiresAt ?? now) - now : undefined;
 }
 
 function buildResult(

@@ -20,13 +20,17 @@ export interface OpenedRecord {
   readonly stale: Set<string>;
 }
 
-/** Opens `record` for `session`; undefined (after reporting why) when it must be treated as absent. */
-export async function openRecord(
+/**
+ * Opens `record` for `session`; undefined (after reporting why) when it must be treated as absent.
+ * Synchronous unless a schema validates the data (Standard Schema validators may be async), so a
+ * plain load costs no extra promise.
+ */
+export function openRecord(
   runtime: SessionRuntime,
   session: Session,
   record: StoreRecord,
   userAgent: string | undefined,
-): Promise<OpenedRecord | undefined> {
+): OpenedRecord | undefined | Promise<OpenedRecord | undefined> {
   const opened: OpenedRecord = { decoded: new Map(), plain: new Map(), stale: new Set() };
   const cipher = runtime.cipher;
   try {
@@ -53,19 +57,28 @@ export async function openRecord(
     return undefined;
   }
   const schema = runtime.schema;
-  if (schema !== undefined) {
-    const user: SessionData = {};
-    for (const [key, value] of opened.decoded) if (key.charCodeAt(0) !== 36) user[key] = value;
-    const result = await schema['~standard'].validate(user);
-    if (result.issues !== undefined) {
-      const detail = result.issues.map((issue) => issue.message).join('; ');
-      runtime.reportCorrupt(
-        session,
-        record,
-        new CorruptRecordError(`Session data failed schema validation: ${detail}`),
-      );
-      return undefined;
-    }
+  if (schema === undefined) return opened;
+  return validated(runtime, schema, session, record, opened);
+}
+
+async function validated(
+  runtime: SessionRuntime,
+  schema: NonNullable<SessionRuntime['schema']>,
+  session: Session,
+  record: StoreRecord,
+  opened: OpenedRecord,
+): Promise<OpenedRecord | undefined> {
+  const user: SessionData = {};
+  for (const [key, value] of opened.decoded) if (key.charCodeAt(0) !== 36) user[key] = value;
+  const result = await schema['~standard'].validate(user);
+  if (result.issues !== undefined) {
+    const detail = result.issues.map((issue) => issue.message).join('; ');
+    runtime.reportCorrupt(
+      session,
+      record,
+      new CorruptRecordError(`Session data failed schema validation: ${detail}`),
+    );
+    return undefined;
   }
   return opened;
 }

@@ -22,28 +22,31 @@ export class SessionValues {
   /** The record's stored (encoded, maybe sealed) values, as loaded. */
   #stored: EncodedData = {};
   /** Decoded values, filled at load and on write. */
-  readonly #decoded = new Map<string, unknown>();
+  #decoded = new Map<string, unknown>();
   /**
    * The encoded (plain, unsealed) text of each current value. Equality is judged on it, not on the
    * decoded object, because callers may mutate what `get()` returned and `set()` it back.
    */
-  readonly #plain = new Map<string, string>();
+  #plain = new Map<string, string>();
   /** Values set, or DELETED, since load: the patch. */
   readonly #pending = new Map<string, Pending>();
   /** Keys whose stored value is sealed under an old encryption key: re-sealed with the next write. */
-  readonly #stale = new Set<string>();
+  #stale = new Set<string>();
 
   constructor(cipher: ValueCipher | undefined, limits: CodecLimits) {
     this.#cipher = cipher;
     this.#limits = limits;
   }
 
-  /** Takes the values of a loaded record, already opened and decoded. */
+  /**
+   * Takes the values of a loaded record, already opened and decoded. Called once, before any write
+   * (writes load first), so the opened maps are adopted as they are instead of copied.
+   */
   adopt(stored: EncodedData, opened: OpenedRecord): void {
     this.#stored = stored;
-    for (const [key, value] of opened.decoded) this.#decoded.set(key, value);
-    for (const [key, text] of opened.plain) this.#plain.set(key, text);
-    for (const key of opened.stale) this.#stale.add(key);
+    this.#decoded = opened.decoded;
+    this.#plain = opened.plain;
+    this.#stale = opened.stale;
   }
 
   /** Forgets everything: the session was destroyed. */

@@ -307,7 +307,9 @@ export class Session<Data extends SessionData = SessionData> {
     if (this.#ticket.kind !== 'valid') return;
     const record = await this.#runtime.fetchLive(this.#ticket.key!, this);
     if (record === undefined) return;
-    const opened = await openRecord(this.#runtime, this, record, this.#meta.userAgent);
+    const opening = openRecord(this.#runtime, this, record, this.#meta.userAgent);
+    // Await only a schema's validation: awaiting a plain value would still cost a microtask.
+    const opened = opening instanceof Promise ? await opening : opening;
     if (opened === undefined) return;
     this.#values().adopt(record.data, opened);
     this.#record = record;

@@ -8,12 +8,14 @@ import {
   CodecError,
   createSessions,
   type SessionEvent,
+  SessionStateError,
   type Sessions,
   type SessionsOptions,
   type StandardSchemaV1,
   UnsupportedError,
 } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
+import { countingStore } from '../support/counting-store.ts';
 
 type Data = { count: number; a: string; b: string; cart: string[] };
 
@@ -274,5 +276,50 @@ describe('rotation grace', () => {
     await login.login('alice');
     await sessions.commit(login, { status: 200 });
     assert.equal(await sessions.load({ cookie }).get('count'), undefined);
+  });
+});
+
+describe('commitSync: the commit without a store write', () => {
+  it('answers a read-only session synchronously, and leaves a changed one to commit() untouched', async () => {
+    const store = countingStore(memoryStore());
+    const sessions = createSessions<Data>({ store, cookie: { secure: false, name: 'sid' } });
+    const { cookie } = await newSession(sessions, { count: 4 });
+
+    store.reset();
+    const reader = sessions.load({ cookie });
+    assert.equal(await reader.get('count'), 4);
+    const read = sessions.commitSync(reader, { status: 200 });
+    assert.ok(read, 'a read-only session needs no write');
+    assert.equal(read.decision.store, 'none');
+    assert.equal(read.setCookie, undefined);
+    assert.equal(read.varyCookie, true, 'the response used the session');
+    assert.deepEqual([...store.calls], [['get', 1]]);
+    await assert.rejects(reader.get('count'), SessionStateError, 'committed: no use after it');
+
+    const writer = sessions.load({ cookie });
+    await writer.set('count', 5);
+    assert.equal(sessions.commitSync(writer, { status: 200 }), undefined, 'a write needs the store');
+    await writer.set('count', 6); // still open: commitSync changed nothing
+    assert.equal((await sessions.commit(writer, { status: 200 })).decision.store, 'update');
+    assert.equal(await sessions.load({ cookie }).get('count'), 6);
+  });
+
+  it('leaves a read whose idle window must be extended to commit(), which touches the store', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const store = countingStore(memoryStore({ now: () => clock.now }));
+    const sessions = createSessions<Data>({
+      store,
+      cookie: { secure: false, name: 'sid' },
+      idleTimeout: '30m',
+      now: () => clock.now,
+    });
+    const { cookie } = await newSession(sessions, { count: 1 });
+    clock.now += 20 * 60_000;
+    const reader = sessions.load({ cookie });
+    assert.equal(await reader.get('count'), 1);
+    assert.equal(sessions.commitSync(reader, { status: 200 }), undefined);
+    store.reset();
+    assert.equal((await sessions.commit(reader, { status: 200 })).decision.store, 'touch');
+    assert.equal(store.calls.get('touch'), 1);
   });
 });

@@ -190,3 +190,43 @@ describe('express adapter: req.ip is looked up only at login', () => {
     assert.deepEqual(ips, ['203.0.113.7']);
   });
 });
+
+describe('express adapter: req.session', () => {
+  const sessions = newSessions();
+  const seen: Record<string, unknown> = {};
+  let app: RunningApp;
+  before(async () => {
+    const server = express();
+    server.set('env', 'test');
+    server.get('/before', (req, res) => {
+      seen.before = (req as { session?: unknown }).session;
+      res.send('before');
+    });
+    server.use(session(sessions));
+    server.get('/mine', (req, res, next) => {
+      seen.own = Object.hasOwn(req, 'session');
+      seen.same = req.session === getSession(req, sessions);
+      req.session.set('note', 'via req.session').then(() => res.send('ok'), next);
+    });
+    server.get('/assigned', (req, res) => {
+      // Other code may still assign the property; it then reads back what it assigned.
+      const replacement = { replaced: true };
+      (req as unknown as { session: unknown }).session = replacement;
+      seen.assigned = (req as unknown as { session: unknown }).session === replacement;
+      res.send('assigned');
+    });
+    app = await listen(server as unknown as Parameters<typeof listen>[0]);
+  });
+  after(() => app.close());
+
+  it('express: req.session is the session, read through the prototype; assignments and earlier routes behave as before', async () => {
+    const reply = await request(`${app.url}/mine`);
+    assert.equal(reply.setCookie.length, 1, 'the write through req.session was committed');
+    assert.equal(seen.own, false, 'no own property added to req');
+    assert.equal(seen.same, true);
+    await request(`${app.url}/before`);
+    assert.equal(seen.before, undefined, 'a route before the middleware has no session');
+    assert.equal((await request(`${app.url}/assigned`)).body, 'assigned');
+    assert.equal(seen.assigned, true);
+  });
+});
