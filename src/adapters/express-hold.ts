@@ -6,8 +6,8 @@
  * flushHeaders on each request cost about 20 µs, a quarter of a bare Express request. So the four
  * methods are defined once on Express's base response prototype (the object right above
  * `http.ServerResponse.prototype`, shared by every app and sub-app of that copy of Express); each
- * looks up the response's hold in a WeakMap and passes straight through when it has none, or when
- * its commit is done. Code that captures `res.end` later (compression, on-headers) captures ours,
+ * finds the response's hold through `res.req.session` and passes straight through when it has
+ * none, or when its commit is done. Code that captures `res.end` later (compression, on-headers) captures ours,
  * and the hold itself is only created when the handler first uses its session.
  *
  * When that is not safe for a response, it is held by patching its own methods instead, as the
@@ -16,12 +16,11 @@
  * response is no node:http ServerResponse, or if another coatcheck hold is already on it.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import type { Session, SessionData } from '../core/session.ts';
+import { Session, type SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
 import { type ClientIpOptions, loadRequestSession } from './node-request.ts';
 import { HELD_METHODS, type HeldMethods, holdOnInstance, ResponseHold } from './response-hold.ts';
 
-const HOLDS = new WeakMap<ServerResponse, ResponseHold<SessionData>>();
 /** Base prototypes already given our methods, with the methods they had before. */
 const PATCHED = new WeakMap<object, HeldMethods>();
 
@@ -41,7 +40,7 @@ export function loadAndHold<Data extends SessionData>(
   ip: ClientIpOptions,
   onCommitError: (error: unknown) => void,
 ): Session<Data> {
-  const send = prototypeHold(res);
+  const send = prototypeHold(req, res);
   if (send === undefined) {
     const session = loadRequestSession(sessions, req, ip);
     holdOnInstance(sessions, session, res, onCommitError);
@@ -53,18 +52,30 @@ export function loadAndHold<Data extends SessionData>(
         // Too late for a cookie: commit the unused session now, so this use fails with
         // SessionStateError ("already committed") instead of silently losing its changes.
         sessions.commitSync(session, { status: res.statusCode });
-      } else if (HOLDS.has(res)) {
-        holdOnInstance(sessions, session, res, onCommitError);
       } else {
-        const hold = new ResponseHold(sessions, session, res, onCommitError, send);
-        HOLDS.set(res, hold as unknown as ResponseHold<SessionData>);
+        // Found again by the prototype's methods through res.req.session (see holdOf).
+        session.adapterSlot = new ResponseHold(sessions, session, res, onCommitError, send);
       }
     },
   });
 }
 
+/**
+ * The hold of `res`, reached through `res.req.session` (Express links them): nothing is stored per
+ * request beyond `req.session` itself, which the adapter sets anyway. Undefined when the response
+ * has no hold, or it is done.
+ */
+function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
+  const session = (res as { req?: { session?: unknown } }).req?.session;
+  if (!(session instanceof Session)) return undefined;
+  const hold = session.adapterSlot;
+  return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
+}
+
 /** The base prototype's original methods, patching it first if needed; undefined when unsafe. */
-function prototypeHold(res: ServerResponse): HeldMethods | undefined {
+function prototypeHold(req: IncomingMessage, res: ServerResponse): HeldMethods | undefined {
+  // The prototype's methods find the hold through res.req: Express sets it; anything else, no.
+  if ((res as { req?: unknown }).req !== req) return undefined;
   for (const name of HELD_METHODS) if (Object.hasOwn(res, name)) return undefined;
   let base: object | undefined;
   let proto: object | null = Object.getPrototypeOf(res) as object | null;
@@ -89,23 +100,23 @@ function patchBase(base: ServerResponse): HeldMethods {
   const define = (name: (typeof HELD_METHODS)[number], value: (...args: never[]) => unknown) =>
     Object.defineProperty(base, name, { value, writable: true, configurable: true, enumerable: false });
   define('writeHead', function writeHead(this: ServerResponse, status: number, ...rest: unknown[]) {
-    const hold = HOLDS.get(this);
-    if (hold === undefined || hold.done) return Reflect.apply(inherited.writeHead, this, [status, ...rest]);
+    const hold = holdOf(this);
+    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, [status, ...rest]);
     return hold.writeHead(status, rest);
   });
   define('write', function write(this: ServerResponse, ...args: WriteArgs) {
-    const hold = HOLDS.get(this);
-    if (hold === undefined || hold.done) return inherited.write.apply(this, args);
+    const hold = holdOf(this);
+    if (hold === undefined) return inherited.write.apply(this, args);
     return hold.write(args);
   });
   define('end', function end(this: ServerResponse, ...args: EndArgs) {
-    const hold = HOLDS.get(this);
-    if (hold === undefined || hold.done) return inherited.end.apply(this, args);
+    const hold = holdOf(this);
+    if (hold === undefined) return inherited.end.apply(this, args);
     return hold.end(args);
   });
   define('flushHeaders', function flushHeaders(this: ServerResponse) {
-    const hold = HOLDS.get(this);
-    if (hold === undefined || hold.done) inherited.flushHeaders.call(this);
+    const hold = holdOf(this);
+    if (hold === undefined) inherited.flushHeaders.call(this);
     else hold.flushHeaders();
   });
   return inherited;

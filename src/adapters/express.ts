@@ -11,7 +11,6 @@ import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.t
 import { Session, type SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
 import { loadAndHold } from './express-hold.ts';
-import { setRequestSession } from './express-request-session.ts';
 import type { SessionMigration } from './express-session-migration.ts';
 
 /**
@@ -106,7 +105,7 @@ export function session<Data extends SessionData>(
       next(error);
       return;
     }
-    setRequestSession(req, handle as unknown as Session<SessionData>);
+    req.session = handle;
     if (migration === undefined) next();
     else migration(handle as unknown as Session<SessionData>).then(() => next(), next);
   };

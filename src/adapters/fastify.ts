@@ -41,7 +41,7 @@ export interface CoatcheckFastifyOptions<Data extends SessionData = SessionData>
 }
 
 const COMMITTED = Symbol('coatcheck.committed');
-type Marked = FastifyRequest & { [COMMITTED]?: true };
+type Marked = FastifyRequest & { [COMMITTED]?: boolean };
 
 /**
  * The plugin. Register it on the root instance (it skips encapsulation, like fastify-plugin), so
@@ -73,6 +73,8 @@ export function coatcheck<Data extends SessionData>(
   }
   const headerName = sessions.options.header?.name;
   fastify.decorateRequest('session', null as unknown as Session<RegisteredSessionData>);
+  // Declared, so setting it per request is a plain store in Fastify's request shape, not a new property.
+  fastify.decorateRequest(COMMITTED, false);
 
   fastify.addHook('onRequest', function coatcheckLoad(request, _reply, next) {
     const raw = headerName === undefined ? undefined : request.headers[headerName];

@@ -63,6 +63,11 @@ export class ResponseHold<Data extends SessionData> {
     this.#onDone = onDone;
   }
 
+  /** The response held. */
+  get response(): ServerResponse {
+    return this.#res;
+  }
+
   /** True once the commit settled: calls go straight to the real methods. */
   get done(): boolean {
     return this.#state === 'done';

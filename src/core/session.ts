@@ -81,6 +81,13 @@ export class Session<Data extends SessionData = SessionData> {
   /** Told once, at the first use; cleared when called (see `LoadHooks.onFirstUse`). */
   #onFirstUse: (() => void) | undefined;
 
+  /**
+   * @internal A slot for the adapter carrying this session; core never reads it. The Express
+   * adapter keeps its response hold here: a field of an object that exists anyway costs nothing
+   * per request, where a WeakMap keyed by the response costs the garbage collector (measured).
+   */
+  adapterSlot: unknown = undefined;
+
   /** @internal Created by `sessions.load()`. */
   constructor(
     runtime: SessionRuntime,

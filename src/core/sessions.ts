@@ -338,11 +338,12 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     if (this.#events.has(type)) this.#events.emit(type, { type, sessionId, userId, at: this.now() });
   }
 
-  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await callStore(this.options.store.name, operation, this.options.storeTimeoutMs, run);
-    } catch (error) {
-      if (this.#events.has('store_unavailable') && error instanceof StoreUnavailableError) {
+  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const call = callStore(this.options.store.name, operation, this.options.storeTimeoutMs, run);
+    // Hot path: no extra promise per store call unless someone listens for outages.
+    if (!this.#events.has('store_unavailable')) return call;
+    return call.catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) {
         this.#events.emit('store_unavailable', {
           type: 'store_unavailable',
           sessionId: undefined,
@@ -353,6 +354,6 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
         });
       }
       throw error;
-    }
+    });
   }
 }

@@ -14,9 +14,18 @@ export function callStore<T>(
   timeoutMs: number,
   run: () => Promise<T>,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  let attempt: Promise<T>;
+  try {
+    attempt = run();
+  } catch (error) {
+    attempt = Promise.reject(error);
+  }
+  // One promise settled by whichever comes first: on every store call, so no Promise.race and no
+  // second promise for the deadline.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // Keep the late settlement of a timed-out call from surfacing as an unhandled rejection.
+      attempt.catch(() => undefined);
       reject(
         new StoreUnavailableError(
           operation,
@@ -24,29 +33,26 @@ export function callStore<T>(
         ),
       );
     }, timeoutMs);
+    attempt.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(asStoreError(storeName, operation, error));
+      },
+    );
   });
-  let attempt: Promise<T>;
-  try {
-    attempt = run();
-  } catch (error) {
-    attempt = Promise.reject(error);
-  }
-  return Promise.race([attempt, deadline]).then(
-    (value) => {
-      clearTimeout(timer);
-      return value;
-    },
-    (error: unknown) => {
-      clearTimeout(timer);
-      // Keep the late settlement of a timed-out call from surfacing as an unhandled rejection.
-      attempt.catch(() => undefined);
-      if (error instanceof CoatcheckError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new StoreUnavailableError(
-        operation,
-        `Store "${storeName}" failed \`${operation}\`: ${reason}`,
-        error,
-      );
-    },
+}
+
+/** CoatcheckErrors a store throws on purpose pass through; any other failure means the store is unavailable. */
+function asStoreError(storeName: string, operation: string, error: unknown): Error {
+  if (error instanceof CoatcheckError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreUnavailableError(
+    operation,
+    `Store "${storeName}" failed \`${operation}\`: ${reason}`,
+    error,
   );
 }
