@@ -20,6 +20,11 @@ export const VARIANTS: readonly VariantInfo[] = [
   { id: 'bare', title: 'bare node:http', counted: 'none' },
   { id: 'node-coatcheck-memory', title: 'node:http + coatcheck (memory)', counted: 'local', ours: true },
   { id: 'express', title: 'express (no session)', counted: 'none' },
+  {
+    id: 'express-req-session-only',
+    title: 'express + a middleware that only sets req.session (floor)',
+    counted: 'none',
+  },
   { id: 'express-session-memory', title: 'express + express-session (MemoryStore)', counted: 'local' },
   { id: 'express-session-redis', title: 'express + express-session + connect-redis', counted: 'redis' },
   {

@@ -112,6 +112,13 @@ export function httpTargets(results: readonly VariantResult[]): TargetLine[] {
       '/untouched',
     ),
     line(
+      '(reference) a middleware that only sets req.session, /untouched vs Express alone',
+      0,
+      'express-req-session-only',
+      'express',
+      '/untouched',
+    ),
+    line(
       '(reference) express-session /untouched vs Express alone (≈ 63 %)',
       0,
       'express-session-memory',

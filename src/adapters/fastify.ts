@@ -81,7 +81,8 @@ export function coatcheck<Data extends SessionData>(
     request.session = sessions.load({
       cookie: request.headers.cookie,
       header: Array.isArray(raw) ? raw[0] : raw,
-      ip: request.ip,
+      // A getter (trust-proxy rules or the peer address): read only if login() records it.
+      ip: () => request.ip,
       userAgent: request.headers['user-agent'],
     }) as unknown as Session<RegisteredSessionData>;
     next();

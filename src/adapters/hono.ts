@@ -59,7 +59,9 @@ export function session<Data extends SessionData>(
   options: HonoSessionOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
   return async function coatcheckHono(c, next) {
-    const handle = loadSession(sessions, c.req.raw, { ip: options.ip?.(c) });
+    const lookup = options.ip;
+    // Looked up only if login() records it.
+    const handle = loadSession(sessions, c.req.raw, lookup === undefined ? {} : { ip: () => lookup(c) });
     c.set('session', handle);
     await next();
     const thrown = c.error;

@@ -51,7 +51,8 @@ export function session<Data extends SessionData>(
     const handle = sessions.load({
       cookie: ctx.get('cookie') || undefined,
       header: headerName === undefined ? undefined : ctx.get(headerName) || undefined,
-      ip: recordIp ? ctx.ip : undefined,
+      // A getter (Koa's `proxy` setting): read only if login() records it.
+      ip: recordIp ? () => ctx.ip : undefined,
       userAgent: ctx.get('user-agent') || undefined,
     });
     ctx.session = handle;

@@ -11,8 +11,11 @@ import type { Sessions } from '../core/sessions.ts';
 
 /** Request metadata the Fetch API does not carry. */
 export interface WebRequestInfo {
-  /** Client address (e.g. from your platform's connection info). */
-  readonly ip?: string | undefined;
+  /**
+   * Client address (e.g. from your platform's connection info), or a function returning it,
+   * called only when `login()` records it.
+   */
+  readonly ip?: string | (() => string | undefined) | undefined;
 }
 
 /** Loads the session of a Request. No I/O: the store is read on first access. */

@@ -71,6 +71,13 @@ for (const adapter of adaptersUnderTest) {
       assert.equal(t.store.total(), 0);
     });
 
+    it(`${adapter.name}: login records the client address (looked up only then)`, async () => {
+      const user = `ip-${adapter.name}`;
+      await request(t.url(`/login?user=${user}`));
+      const [entry] = await t.sessions.listUser(user);
+      assert.match(entry?.ip ?? '(none)', /^(?:::ffff:)?127\.0\.0\.1$|^192\.0\.2\.10$/);
+    });
+
     it(`${adapter.name}: reading a session that does not exist creates nothing`, async () => {
       t.store.reset();
       const reply = await request(t.url('/read'));

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -12,7 +13,12 @@ export const honoAdapter: AdapterUnderTest = {
   name: 'hono',
   start: (sessions) => {
     const app = new Hono<SessionEnv<AppData>>();
-    app.use(session(sessions));
+    // @hono/node-server puts the node request in c.env.incoming.
+    app.use(
+      session(sessions, {
+        ip: (c) => (c.env as { incoming?: IncomingMessage }).incoming?.socket.remoteAddress,
+      }),
+    );
     app.get('/redirect', async (c) => {
       await c.get('session').set('note', 'redirected');
       return c.redirect('/read');
