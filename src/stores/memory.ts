@@ -122,6 +122,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     records.set(key, record);
   };
   let lastPurgeAt = Number.NEGATIVE_INFINITY;
+  // Evicting a few least-recently-used records per pass, not one: a fresh Map iterator first skips
+  // the slots that deletions (evictions, and every read's move to the back) left at the front until
+  // V8 next rehashes the table, so one pass per create cost O(holes) each time (13 % of a /new
+  // request's CPU in the benchmark).
+  const evictBatch = Math.max(1, Math.floor(maxEntries / 100));
+  /** Frees at least one place: expired records first (scanned at most once a second), then the LRU ones. */
+  const makeRoom = () => {
+    if (now() - lastPurgeAt >= 1000) purgeExpired();
+    let excess = records.size - maxEntries + 1;
+    if (excess <= 0) return;
+    excess = Math.max(excess, evictBatch);
+    for (const [oldest, evicted] of records) {
+      remove(oldest, evicted);
+      if (--excess === 0) break;
+    }
+  };
   const purgeExpired = () => {
     const at = now();
     lastPurgeAt = at;
@@ -150,13 +166,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async create(key, record: NewStoreRecord) {
       if (live(key)) return false;
-      // A full store first drops expired records, but scans for them at most once a second:
-      // scanning on every create would make each new session cost O(maxEntries).
-      if (records.size >= maxEntries && now() - lastPurgeAt >= 1000) purgeExpired();
-      for (const [oldest, evicted] of records) {
-        if (records.size < maxEntries) break;
-        remove(oldest, evicted);
-      }
+      if (records.size >= maxEntries) makeRoom();
       put(key, freezeRecord({ ...record, rev: 1 }, { ...record.data }));
       index(key, record.userId);
       return true;

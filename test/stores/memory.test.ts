@@ -18,6 +18,21 @@ function clockedStore(options: { sweepIntervalMs?: number; maxEntries?: number }
 }
 
 describe('memory store specifics', () => {
+  it('a full store evicts its least recently used 1 % in one pass (at least one), never more than needed for the rest', async () => {
+    const store = memoryStore({ maxEntries: 300 });
+    const keys = Array.from({ length: 300 }, () => randomKey());
+    for (const key of keys) assert.equal(await store.create(key, sampleRecord()), true);
+    assert.ok(await store.get(keys[0]!), 'key 0 used again: now the most recently used');
+    const extra = randomKey();
+    assert.equal(await store.create(extra, sampleRecord()), true);
+    assert.equal(await store.count(), 298, '3 evicted (1 % of 300), 1 added');
+    for (const key of keys.slice(1, 4))
+      assert.equal(await store.get(key), undefined, 'least recently used: evicted');
+    for (const key of [keys[0]!, keys[4]!, extra]) assert.ok(await store.get(key), 'kept');
+    assert.equal(await store.create(randomKey(), sampleRecord()), true);
+    assert.equal(await store.count(), 299, 'room left: nothing evicted');
+  });
+
   it('evicts the least recently used record at maxEntries; a read counts as use', async () => {
     const store = memoryStore({ maxEntries: 3 });
     const [a, b, c, d] = [randomKey(), randomKey(), randomKey(), randomKey()];
