@@ -64,9 +64,15 @@ export function withSessions<Data extends SessionData>(
       sendError(res, error);
       return;
     }
-    Promise.resolve()
-      .then(() => handler(req, res, session))
-      .catch((error: unknown) => sendError(res, error));
+    // Called directly, not through Promise.resolve().then(): no microtask hop before the handler.
+    let result: void | Promise<void>;
+    try {
+      result = handler(req, res, session);
+    } catch (error) {
+      sendError(res, error);
+      return;
+    }
+    if (result instanceof Promise) result.catch((error: unknown) => sendError(res, error));
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { type Duration, toMilliseconds } from './duration.ts';
 import { CodecError, SessionStateError } from './errors.ts';
-import { openRecord } from './open-record.ts';
+import { type OpenedRecord, openRecord } from './open-record.ts';
 import { assertRecentAuth } from './recent-auth.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { type Pending, SessionValues } from './session-values.ts';
@@ -303,20 +303,25 @@ export class Session<Data extends SessionData = SessionData> {
   load(): Promise<void> {
     if (this.#loading === undefined) this.#firstUse();
     this.#assertOpen();
-    this.#loading ??= this.#fetch().catch((error: unknown) => {
-      this.#loadFailed = true;
-      throw error;
-    });
+    // No ticket, nothing to read: a shared settled promise instead of a call to #fetch.
+    this.#loading ??= this.#ticket.kind === 'valid' ? this.#fetch(this.#ticket.key!) : NOTHING_TO_LOAD;
     return this.#loading;
   }
 
-  async #fetch(): Promise<void> {
-    if (this.#ticket.kind !== 'valid') return;
-    const record = await this.#runtime.fetchLive(this.#ticket.key!, this);
-    if (record === undefined) return;
-    const opening = openRecord(this.#runtime, this, record, this.#meta.userAgent);
-    // Await only a schema's validation: awaiting a plain value would still cost a microtask.
-    const opened = opening instanceof Promise ? await opening : opening;
+  async #fetch(key: string): Promise<void> {
+    let record: StoreRecord | undefined;
+    let opened: OpenedRecord | undefined;
+    try {
+      record = await this.#runtime.fetchLive(key, this);
+      if (record === undefined) return;
+      const opening = openRecord(this.#runtime, this, record, this.#meta.userAgent);
+      // Await only a schema's validation: awaiting a plain value would still cost a microtask.
+      opened = opening instanceof Promise ? await opening : opening;
+    } catch (error) {
+      // The commit must not mistake a failed load (store down) for "no session".
+      this.#loadFailed = true;
+      throw error;
+    }
     if (opened === undefined) return;
     this.#values().adopt(record.data, opened);
     this.#record = record;
@@ -416,6 +421,7 @@ export class Session<Data extends SessionData = SessionData> {
 }
 
 const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
+const NOTHING_TO_LOAD: Promise<void> = Promise.resolve();
 
 function assertUserKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 36 /* $ */) {

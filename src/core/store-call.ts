@@ -2,6 +2,7 @@
  * Every store call goes through here: a deadline, and one error type for every system failure,
  * so adapters can answer 503 and no request ever hangs on a dead store.
  */
+import { deadline } from './deadlines.ts';
 import { CoatcheckError, StoreUnavailableError } from './errors.ts';
 
 /**
@@ -23,7 +24,7 @@ export function callStore<T>(
   // One promise settled by whichever comes first: on every store call, so no Promise.race and no
   // second promise for the deadline.
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const due = deadline(timeoutMs, () => {
       // Keep the late settlement of a timed-out call from surfacing as an unhandled rejection.
       attempt.catch(() => undefined);
       reject(
@@ -32,14 +33,14 @@ export function callStore<T>(
           `Store "${storeName}" did not answer \`${operation}\` within ${timeoutMs} ms.`,
         ),
       );
-    }, timeoutMs);
+    });
     attempt.then(
       (value) => {
-        clearTimeout(timer);
+        due.cancel();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        due.cancel();
         reject(asStoreError(storeName, operation, error));
       },
     );
