@@ -21,6 +21,8 @@ import type { Sessions } from '../core/sessions.ts';
 import { type ClientIpOptions, loadRequestSession } from './node-request.ts';
 import { HELD_METHODS, type HeldMethods, holdOnInstance, ResponseHold } from './response-hold.ts';
 
+/** Where a response's hold is kept in `res.locals` (not enumerable: templates never see it). */
+const HOLD = Symbol('coatcheck.hold');
 /** Base prototypes already given our methods, with the methods they had before. */
 const PATCHED = new WeakMap<object, HeldMethods>();
 
@@ -53,22 +55,32 @@ export function loadAndHold<Data extends SessionData>(
         // SessionStateError ("already committed") instead of silently losing its changes.
         sessions.commitSync(session, { status: res.statusCode });
       } else {
-        // Found again by the prototype's methods through res.req.session (see holdOf).
-        session.adapterSlot = new ResponseHold(sessions, session, res, onCommitError, send);
+        // Found again by the prototype's methods (see holdOf) through res.locals and through
+        // res.req.session, so app code replacing one of them cannot make the commit be skipped.
+        const hold = new ResponseHold(sessions, session, res, onCommitError, send);
+        session.adapterSlot = hold;
+        const locals = (res as { locals?: unknown }).locals;
+        if (typeof locals === 'object' && locals !== null) {
+          Object.defineProperty(locals, HOLD, { value: hold, configurable: true, enumerable: false });
+        }
       }
     },
   });
 }
 
 /**
- * The hold of `res`, reached through `res.req.session` (Express links them): nothing is stored per
- * request beyond `req.session` itself, which the adapter sets anyway. Undefined when the response
- * has no hold, or it is done.
+ * The hold of `res`: in `res.locals` (a prototype-less object Express makes per request, so a key
+ * added there costs no new hidden class, about 1 µs measured), else in the Session behind
+ * `res.req.session`. Nothing is stored on `res` or `req` themselves: there, each added property
+ * costs about 4 µs. Undefined when the response has no hold, or it is done.
  */
 function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
-  const session = (res as { req?: { session?: unknown } }).req?.session;
-  if (!(session instanceof Session)) return undefined;
-  const hold = session.adapterSlot;
+  const locals = (res as { locals?: Record<symbol, unknown> }).locals;
+  let hold = locals?.[HOLD];
+  if (hold === undefined) {
+    const session = (res as { req?: { session?: unknown } }).req?.session;
+    if (session instanceof Session) hold = session.adapterSlot;
+  }
   return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
 }
 

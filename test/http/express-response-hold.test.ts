@@ -54,6 +54,15 @@ describe('express adapter: how responses are held', () => {
           }, next);
       });
     for (const path of ['/plain', '/before/write', '/after/write']) write(path);
+    server.get('/replaced', (req, res, next) => {
+      getSession(req, sessions)
+        .set('note', '/replaced')
+        .then(() => {
+          // App code replacing req.session (a cookie-session habit) must not cost the commit.
+          (req as unknown as { session: unknown }).session = null;
+          res.send('ok');
+        }, next);
+    });
     server.get('/late', (req, res) => {
       // Headers first, session after: too late to send a cookie, so the use must fail loudly.
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -105,6 +114,10 @@ describe('express adapter: how responses are held', () => {
     log.length = 0;
     assert.equal((await noteAfter('/after/write')).note, '/after/write');
     assert.deepEqual(log, ['after']);
+  });
+
+  it('express: replacing req.session after using it still commits the session', async () => {
+    assert.equal((await noteAfter('/replaced')).note, '/replaced');
   });
 
   it('express: a route in a mounted sub-app (its own response prototype) is committed', async () => {
