@@ -96,7 +96,7 @@ export function session<Data extends SessionData>(
     let handle: Session<Data>;
     let migration: ReturnType<SessionMigration['prepare']>;
     try {
-      // Before attachSession, so the migration's writeHead hook runs after the commit's.
+      // Before loadAndHold, so the migration's writeHead hook runs after the commit's.
       migration = options.migrate?.prepare(req, res);
       // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
       // error-handling middleware and finally to finalhandler, which answers with `err.status`.

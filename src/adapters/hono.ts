@@ -70,8 +70,7 @@ export function session<Data extends SessionData>(
     }
     let result: Awaited<ReturnType<typeof sessions.commit>>;
     try {
-      const response = { status: c.res.status };
-      result = sessions.commitSync(handle, response) ?? (await sessions.commit(handle, response));
+      result = await sessions.commit(handle, { status: c.res.status });
     } catch (error) {
       const status = error instanceof CoatcheckError ? error.status : 500;
       throw new HTTPException(status as 503, { res: errorResponse(error), cause: error });

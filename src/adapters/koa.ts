@@ -63,8 +63,7 @@ export function session<Data extends SessionData>(
       throw error;
     }
     // Throws StoreUnavailableError (status 503): Koa answers it, replacing the unsent body.
-    const response = { status: ctx.status };
-    const result = sessions.commitSync(handle, response) ?? (await sessions.commit(handle, response));
+    const result = await sessions.commit(handle, { status: ctx.status });
     for (const { name, value } of responseHeaders(result)) {
       if (name === 'set-cookie') ctx.append('set-cookie', value);
       else if (name === 'vary') ctx.set('vary', mergeVary(ctx.response.get('vary') || undefined, value));

@@ -43,8 +43,7 @@ export async function commitResponse<Data extends SessionData>(
   session: Session<Data>,
   response: Response,
 ): Promise<Response> {
-  const status = { status: response.status };
-  const result = sessions.commitSync(session, status) ?? (await sessions.commit(session, status));
+  const result = await sessions.commit(session, { status: response.status });
   return applyCommit(response, result);
 }
 

@@ -51,14 +51,7 @@ export function commitWithoutStore(
   const decision = decideCommit(commitState(options, session, status, now));
   if (decision.store !== 'none') return undefined;
   session.markCommitted();
-  return buildResult(
-    options,
-    session,
-    decision,
-    decision.cookie,
-    session.ticket.token,
-    cookieMaxAge(session, now),
-  );
+  return noWriteResult(options, session, decision, now);
 }
 
 /**
@@ -83,18 +76,53 @@ export function unusedSessionAnswers(ticket: Session['ticket']): boolean {
 }
 
 /** Commits `session` for a response with HTTP `status`. */
-export async function commitSession(
+export function commitSession(
   options: ResolvedOptions,
   store: CommitStore,
   session: Session,
   status: number,
 ): Promise<CommitResult> {
-  const now = options.now();
+  try {
+    const now = options.now();
+    const decision = decideCommit(commitState(options, session, status, now));
+    session.markCommitted();
+    // Nothing to write (an unused or read-only session): an already settled promise, without an
+    // async function's machinery, so adapters that await it pay one microtask and no more.
+    if (decision.store === 'none') return Promise.resolve(noWriteResult(options, session, decision, now));
+    return writeCommit(options, store, session, decision, now);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The result of a commit that writes nothing. */
+function noWriteResult(
+  options: ResolvedOptions,
+  session: Session,
+  decision: CommitDecision,
+  now: number,
+): CommitResult {
+  return buildResult(
+    options,
+    session,
+    decision,
+    decision.cookie,
+    session.ticket.token,
+    cookieMaxAge(session, now),
+  );
+}
+
+/** Carries out a decision that needs the store, then builds the result. */
+async function writeCommit(
+  options: ResolvedOptions,
+  store: CommitStore,
+  session: Session,
+  decision: CommitDecision,
+  now: number,
+): Promise<CommitResult> {
   const record = session.record;
   const ticket = session.ticket;
   const remembered = session.isRemembered();
-  const decision = decideCommit(commitState(options, session, status, now));
-  session.markCommitted();
 
   let cookieToken = ticket.token;
   let expiresAt = record?.expiresAt ?? now;
@@ -147,7 +175,7 @@ export async function commitSession(
       break;
     }
     case 'none':
-      return buildResult(options, session, decision, cookieAction, cookieToken, cookieMaxAge(session, now));
+      break;
   }
   return buildResult(
     options,

@@ -8,58 +8,25 @@ import { CodecError, SessionStateError } from './errors.ts';
 import { type OpenedRecord, openRecord } from './open-record.ts';
 import { assertRecentAuth } from './recent-auth.ts';
 import type { SessionRuntime } from './session-runtime.ts';
+import type {
+  LoginOptions,
+  PresentedTicket,
+  RequestMeta,
+  SessionData,
+  SessionInfo,
+} from './session-types.ts';
+import { META } from './session-types.ts';
 import { type Pending, SessionValues } from './session-values.ts';
 import type { StoreRecord } from './store.ts';
 
-/** The shape session data may take: string keys, any codec-supported values. */
-export type SessionData = Record<string, unknown>;
-
-/** Keys of core's own metadata inside a record; user keys may not start with `$`. */
-export const META = {
-  remember: '$remember',
-  authTime: '$auth',
-  amr: '$amr',
-  ip: '$ip',
-  userAgent: '$ua',
-  csrf: '$csrf',
-  flashPrefix: '$flash:',
-} as const;
-
-/** How the request presented its ticket, as core parsed it (no I/O). */
-export interface PresentedTicket {
-  readonly kind: 'none' | 'rejected' | 'valid';
-  readonly inCookie: boolean;
-  readonly token: string | undefined;
-  readonly key: string | undefined;
-  readonly staleSignature: boolean;
-}
-
-/** Request metadata recorded at login and shown in session lists. */
-export interface RequestMeta {
-  /** The client address, or a function that finds it (called only at login). */
-  readonly ip?: string | (() => string | undefined) | undefined;
-  readonly userAgent?: string | undefined;
-}
-
-/** Options of {@link Session.login}. */
-export interface LoginOptions {
-  /** Authentication methods used (e.g. `['pwd', 'otp']`), kept for step-up decisions. */
-  readonly amr?: readonly string[];
-  /** Cap the session's absolute deadline (ms), e.g. at an identity provider's token expiry. */
-  readonly absoluteExpiresAt?: number;
-}
-
-/** Metadata of a loaded session. */
-export interface SessionInfo {
-  readonly isNew: boolean;
-  readonly userId: string | null;
-  readonly createdAt: number | undefined;
-  readonly lastSeenAt: number | undefined;
-  readonly expiresAt: number | undefined;
-  readonly absoluteExpiresAt: number | undefined;
-  readonly authTime: number | undefined;
-  readonly rememberMe: boolean;
-}
+export {
+  type LoginOptions,
+  META,
+  type PresentedTicket,
+  type RequestMeta,
+  type SessionData,
+  type SessionInfo,
+} from './session-types.ts';
 
 /** One request's session. Typed by the `Data` given to `createSessions<Data>()`. */
 export class Session<Data extends SessionData = SessionData> {
@@ -250,7 +217,7 @@ export class Session<Data extends SessionData = SessionData> {
     }
     this.#destroyed = true;
     this.#record = undefined;
-    this.#loading = Promise.resolve();
+    this.#loading = NOTHING_TO_LOAD;
     this.#lazyValues?.reset();
     this.#userId = undefined;
     this.#newToken = undefined;
