@@ -12,9 +12,13 @@ import type {
   StoreEntry,
   StorePatch,
   StoreRecord,
+  StoreRotation,
   StoreTouch,
+  UserLimit,
 } from '../core/store.ts';
+import { applyPatch } from './shared/apply-patch.ts';
 import { SmallestKeys, scanLimit } from './shared/scan-page.ts';
+import { planUserLimit } from './shared/user-limit.ts';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -37,7 +41,7 @@ export interface MemoryStoreOptions {
 export type MemoryStore = Store &
   Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
 
-function freezeRecord(record: StoreRecord, data: EncodedData): StoreRecord {
+function freezeRecord(record: Omit<StoreRecord, 'data'>, data: EncodedData): StoreRecord {
   // Callers get the stored object itself, so it must be immutable, data included.
   return Object.freeze({
     data: Object.freeze(data),
@@ -50,11 +54,13 @@ function freezeRecord(record: StoreRecord, data: EncodedData): StoreRecord {
   });
 }
 
-/** A copy of `data` with `patch` applied. Built from entries so a `__proto__` key stays a plain key. */
-function patchData(data: EncodedData, patch: StorePatch): EncodedData {
-  const removed = new Set(patch.del);
-  const kept = Object.entries(data).filter(([key]) => !removed.has(key) && !Object.hasOwn(patch.set, key));
-  return Object.fromEntries([...kept, ...Object.entries(patch.set)]);
+/** Where a rotated-away key went, and what it may still do (see {@link StoreRotation}). */
+interface Forward {
+  readonly successor: string;
+  readonly userId: string | null;
+  readonly readableUntil: number;
+  readonly forwardWrites: boolean;
+  readonly forwardUntil: number;
 }
 
 function validate(options: MemoryStoreOptions): { maxEntries: number; sweepIntervalMs: number } {
@@ -88,6 +94,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   // Map iteration order is insertion order: re-inserting on use keeps the LRU record first.
   const records = new Map<string, StoreRecord>();
   const byUser = new Map<string, Set<string>>();
+  // Rotated-away keys; few (one per rotation, kept for the forwarding window), outside the LRU map.
+  const forwards = new Map<string, Forward>();
 
   const index = (key: string, userId: string | null) => {
     if (userId === null) return;
@@ -115,6 +123,68 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return undefined;
     }
     return record;
+  };
+  /** The forwarding entry of a rotated-away key, dropping it when its window is over. */
+  const forwardOf = (key: string): Forward | undefined => {
+    const forward = forwards.get(key);
+    if (forward === undefined || forward.forwardUntil > now()) return forward;
+    forwards.delete(key);
+    return undefined;
+  };
+  /** The key a write through `key` lands on: itself, or along the forwards that accept writes. */
+  const writeTarget = (key: string): string | undefined => {
+    for (let hop = key, seen = 0; seen < 64; seen++) {
+      if (records.has(hop)) return hop;
+      const forward = forwardOf(hop);
+      if (forward === undefined || !forward.forwardWrites) return undefined;
+      hop = forward.successor;
+    }
+    return undefined;
+  };
+  /** Ends the session at `key` and what it was rotated to; true when a record was removed. */
+  const end = (key: string): boolean => {
+    let removed = false;
+    for (let hop: string | undefined = key, seen = 0; hop !== undefined && seen < 64; seen++) {
+      const record = records.get(hop);
+      if (record) {
+        remove(hop, record);
+        removed = true;
+      }
+      const forward = forwards.get(hop);
+      forwards.delete(hop);
+      hop = forward?.successor;
+    }
+    return removed;
+  };
+  /** Applies `limit` before a session for `userId` is added; `'limit'` when it refuses. */
+  const admit = (userId: string | null, limit: UserLimit | undefined, replacing?: string) => {
+    if (limit === undefined || userId === null) return true;
+    const candidates = [];
+    for (const key of byUser.get(userId) ?? []) {
+      const record = key === replacing ? undefined : live(key);
+      if (record) candidates.push({ key, lastSeenAt: record.lastSeenAt });
+    }
+    const plan = planUserLimit(candidates, limit);
+    if (plan === 'limit') return 'limit';
+    for (const victim of plan) end(victim);
+    return true;
+  };
+  /**
+   * What `get` answers: the record, expired ones included (core reports and deletes those); for a
+   * rotated-away key in its grace window, the session it moved to.
+   */
+  const read = (key: string): StoreRecord | undefined => {
+    for (let hop = key, seen = 0; seen < 64; seen++) {
+      const record = records.get(hop);
+      if (record !== undefined) {
+        if (record.expiresAt > now()) put(hop, record);
+        return record;
+      }
+      const forward = forwardOf(hop);
+      if (forward === undefined || forward.readableUntil <= now()) return undefined;
+      hop = forward.successor;
+    }
+    return undefined;
   };
   /** Stores `record` as the most recently used entry. */
   const put = (key: string, record: StoreRecord) => {
@@ -148,6 +218,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         removed++;
       }
     }
+    for (const [key, forward] of forwards) if (forward.forwardUntil <= at) forwards.delete(key);
     return removed;
   };
 
@@ -159,21 +230,22 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
   return {
     name: 'memory',
+    reportsExpired: true,
     async get(key) {
-      const record = live(key);
-      if (record) put(key, record);
-      return record;
+      return read(key);
     },
-    async create(key, record: NewStoreRecord) {
-      if (live(key)) return false;
+    async create(key, record: NewStoreRecord, limit?: UserLimit) {
+      if (live(key) || forwardOf(key)) return false;
+      if (admit(record.userId, limit) === 'limit') return 'limit';
       if (records.size >= maxEntries) makeRoom();
       put(key, freezeRecord({ ...record, rev: 1 }, { ...record.data }));
       index(key, record.userId);
       return true;
     },
     async update(key, patch: StorePatch) {
-      const current = live(key);
-      if (!current) return false;
+      const target = writeTarget(key);
+      const current = target === undefined ? undefined : live(target);
+      if (target === undefined || !current) return false;
       const userId = patch.userId === undefined ? current.userId : patch.userId;
       const next = {
         ...current,
@@ -182,10 +254,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         expiresAt: patch.expiresAt,
         rev: current.rev + 1,
       };
-      put(key, freezeRecord(next, patchData(current.data, patch)));
+      put(target, freezeRecord(next, applyPatch(current.data, patch)));
       if (userId !== current.userId) {
-        unindex(key, current.userId);
-        index(key, userId);
+        unindex(target, current.userId);
+        index(target, userId);
       }
       return true;
     },
@@ -201,9 +273,26 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       );
       return true;
     },
+    async rotate(oldKey, newKey, rotation: StoreRotation) {
+      if (forwardOf(oldKey)) return 'superseded';
+      const current = live(oldKey);
+      if (!current) return 'gone';
+      if (admit(rotation.record.userId, rotation.limit, oldKey) === 'limit') return 'limit';
+      remove(oldKey, current);
+      forwards.set(oldKey, {
+        successor: newKey,
+        userId: current.userId,
+        readableUntil: rotation.readableUntil,
+        forwardWrites: rotation.forwardWrites,
+        forwardUntil: rotation.forwardUntil,
+      });
+      if (records.size >= maxEntries) makeRoom();
+      put(newKey, freezeRecord({ ...rotation.record, rev: 1 }, applyPatch(current.data, rotation.patch)));
+      index(newKey, rotation.record.userId);
+      return 'rotated';
+    },
     async delete(key) {
-      const record = records.get(key);
-      if (record) remove(key, record);
+      return end(key);
     },
     async close() {
       if (timer !== undefined) clearInterval(timer);
@@ -223,8 +312,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (key === exceptKey) continue;
         // An expired record is removed too, but only live sessions count as logged out.
         if (live(key)) removed++;
-        const record = records.get(key);
-        if (record) remove(key, record);
+        end(key);
+      }
+      for (const [key, forward] of [...forwards]) {
+        if (forward.userId === userId && key !== exceptKey && end(key)) removed++;
       }
       return removed;
     },
