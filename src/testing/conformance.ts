@@ -17,6 +17,7 @@ import { type Store, storeCapabilities } from '../core/store.ts';
 import { registerBasics } from './conformance-basics.ts';
 import { registerPurgeAndCount, registerUserIndex } from './conformance-capabilities.ts';
 import { registerConcurrency, registerExpiry, registerValues } from './conformance-lifecycle.ts';
+import { registerRotation, registerUserLifecycle } from './conformance-rotation.ts';
 import { registerScan } from './conformance-scan.ts';
 import { makeStoreTest, type SuiteContext } from './harness.ts';
 
@@ -46,6 +47,8 @@ export interface StoreConformanceOptions {
  *
  * Covers: get/create/update/touch/delete edge cases (no resurrection, dead records never block a
  * create), expiry on read and by touch, 50 concurrent disjoint patches, byte-exact values and keys,
+ * rotation (one winner, writes forwarded, endings that follow it, races with delete and
+ * deleteByUser), user limits under 50 parallel creates,
  * and, when offered, the user index, purgeExpired, count and scan (every record exactly once
  * across pages, expired ones included where the store still holds them); close is idempotent.
  */
@@ -70,7 +73,9 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     registerExpiry(context);
     registerConcurrency(context);
     registerValues(context);
+    registerRotation(context);
     registerUserIndex(context, capabilities.userIndex);
+    registerUserLifecycle(context, capabilities.userIndex);
     registerPurgeAndCount(context, capabilities.purge, capabilities.count);
     registerScan(context, capabilities.scan);
   });

@@ -114,8 +114,10 @@ describe('memory store specifics', () => {
     clock.now += 999;
     assert.ok(await store.get(key));
     clock.now += 1;
-    assert.equal(await store.get(key), undefined, 'expiresAt <= now is dead');
-    assert.equal(await store.count(), 0, 'reading an expired record removes it');
+    const expired = await store.get(key);
+    assert.ok(expired && expired.expiresAt <= clock.now, 'expiresAt <= now is dead, and reported as such');
+    assert.equal(await store.touch(key, { lastSeenAt: clock.now, expiresAt: clock.now + 5000 }), false);
+    assert.equal(await store.count(), 0, 'a write attempt on an expired record removes it');
   });
 
   it('hands out frozen records and keeps no reference to the caller’s objects', async () => {
