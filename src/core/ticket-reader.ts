@@ -22,6 +22,11 @@ export interface LoadInput {
   readonly ip?: string | (() => string | undefined) | undefined;
   /** `User-Agent`, recorded at login and shown in session lists. */
   readonly userAgent?: string | undefined;
+  /**
+   * Where the request went, e.g. `GET /cart`, named in the warning a session used after its
+   * response was sent raises (the `late_use` event); or a function that returns it, called only then.
+   */
+  readonly context?: string | (() => string) | undefined;
 }
 
 const NO_TICKET: PresentedTicket = {
