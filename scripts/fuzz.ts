@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { decodeValue } from '../src/core/codec.ts';
 import { parseCookies, readCookie } from '../src/core/cookie.ts';
 import { CorruptRecordError } from '../src/core/errors.ts';
+import { sessionState } from '../src/core/session.ts';
 import { decodeTicket, encodeTicket, generateToken, storeKeyFor } from '../src/core/token.ts';
 import { createSessions } from '../src/index.ts';
 import { memoryStore } from '../src/stores/memory.ts';
@@ -251,7 +252,7 @@ for (let i = 0; i < iterations; i++) {
         absoluteExpiresAt: now + 120_000,
       });
       await signed.load({ cookie: `sid=${encodeTicket(token, [SECRET])}` }).get('x');
-    } else if (session.ticket.kind === 'valid') {
+    } else if (sessionState(session).ticket.kind === 'valid') {
       await session.get('x');
     }
   });

@@ -4,7 +4,7 @@
  * stores in `coatcheck/stores/<name>`. Importing it loads no driver and no framework.
  */
 export type { CodecLimits } from './core/codec.ts';
-export type { CommitResult } from './core/commit.ts';
+export type { CommitResult } from './core/commit-plan.ts';
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
 export type { WarningCode } from './core/config-warnings.ts';
@@ -23,13 +23,15 @@ export {
   CorruptRecordError,
   CsrfError,
   ErrorCodes,
+  SessionGoneError,
+  SessionLimitError,
   SessionStateError,
   StoreUnavailableError,
   UnsupportedError,
 } from './core/errors.ts';
 export type { SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
 export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
-export { ReauthenticationRequiredError, SessionLimitError } from './core/recent-auth.ts';
+export { ReauthenticationRequiredError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
 export { Session } from './core/session.ts';
 export type { LoadHooks, Sessions, UserSession } from './core/sessions.ts';
@@ -38,14 +40,19 @@ export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {
   EncodedData,
   NewStoreRecord,
+  CreateOutcome,
+  RotateOutcome,
   Store,
   StoreCapabilities,
+  StoreDataPatch,
   StoreEntry,
   StorePatch,
   StoreRecord,
+  StoreRotation,
   StoreScanOptions,
   StoreScanPage,
   StoreTouch,
+  UserLimit,
 } from './core/store.ts';
 export { storeCapabilities } from './core/store.ts';
 export type { LoadInput } from './core/ticket-reader.ts';

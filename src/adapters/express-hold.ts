@@ -55,10 +55,9 @@ export function loadAndHold<Data extends SessionData>(
         // SessionStateError ("already committed") instead of silently losing its changes.
         sessions.commitSync(session, { status: res.statusCode });
       } else {
-        // Found again by the prototype's methods (see holdOf) through res.locals and through
-        // res.req.session, so app code replacing one of them cannot make the commit be skipped.
+        // Found again by the prototype's methods (see holdOf) through res.locals, so app code
+        // replacing req.session cannot make the commit be skipped.
         const hold = new ResponseHold(sessions, session, res, onCommitError, send);
-        session.adapterSlot = hold;
         const locals = (res as { locals?: unknown }).locals;
         if (typeof locals === 'object' && locals !== null) {
           Object.defineProperty(locals, HOLD, { value: hold, configurable: true, enumerable: false });
@@ -76,11 +75,7 @@ export function loadAndHold<Data extends SessionData>(
  */
 function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
   const locals = (res as { locals?: Record<symbol, unknown> }).locals;
-  let hold = locals?.[HOLD];
-  if (hold === undefined) {
-    const session = (res as { req?: { session?: unknown } }).req?.session;
-    if (session instanceof Session) hold = session.adapterSlot;
-  }
+  const hold = locals?.[HOLD];
   return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
 }
 

@@ -1,273 +1,140 @@
 /**
- * Carries out the commit decision for one session: at most one store write (two for a rotation),
- * then the headers the response must carry. Runs before the response's headers are sent.
+ * Carries out a planned commit (commit-plan.ts): waits for session calls the handler did not
+ * await, makes the plan's one store call, and turns the store's answer into the result or a typed
+ * error. Runs before the response's headers are sent.
  */
-import { type CommitDecision, type CommitState, decideCommit } from './commit-decision.ts';
-import { clearingCookie, sessionCookie } from './cookie-writer.ts';
-import { CodecError, ConflictError } from './errors.ts';
-import { absoluteDeadline, slidingExpiry, touchDue } from './lifetime.ts';
+import {
+  type CommitPlan,
+  type CommitResult,
+  planCommit,
+  type StoreWrite,
+  withoutTicket,
+} from './commit-plan.ts';
+import { ConflictError, SessionGoneError, SessionLimitError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { Session } from './session.ts';
-import { isDeletion } from './session-values.ts';
-import type { NewStoreRecord, StoreRecord } from './store.ts';
-import { encodeTicket, storeKeyFor } from './token.ts';
+import type { SessionState } from './session-state.ts';
+import type { Store } from './store.ts';
 
-/** What the adapter must add to the response. */
-export interface CommitResult {
-  /** A Set-Cookie value to append, when the cookie changes. */
-  readonly setCookie: string | undefined;
-  /** The new ticket for header-transport clients (send it as `X-Session-Token`), when one was issued. */
-  readonly headerTicket: string | undefined;
-  /** Add `Cookie` to `Vary`: the response depends on the session. */
-  readonly varyCookie: boolean;
-  /** Send `Cache-Control: no-store`: the response carries a ticket no shared cache may keep. */
-  readonly noStore: boolean;
-  /** Send `Clear-Site-Data: "cookies", "storage"`: the session was destroyed and `clearSiteData` is on. */
-  readonly clearSiteData: boolean;
-  /** What was done, for tests and diagnostics. */
-  readonly decision: CommitDecision;
-}
+export type { CommitResult } from './commit-plan.ts';
 
-/** The store operations the commit needs, already wrapped with timeout and error mapping. */
-export interface CommitStore {
-  create(key: string, record: NewStoreRecord): Promise<boolean>;
-  update(key: string, record: StoreRecord, session: Session): Promise<boolean>;
-  touch(key: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
-  delete(key: string): Promise<void>;
-  onCreated(session: Session, key: string, rotatedFrom: string | undefined): void;
+/** What the commit needs from the manager. */
+export interface CommitRuntime {
+  readonly options: ResolvedOptions;
+  /** Runs one store call with the deadline and error mapping every store call gets. */
+  call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T>;
+  /** A session was stored under `key` (created, or rotated from `state.ticket.key`): emit its events. */
+  stored(state: SessionState, key: string, rotated: boolean): void;
 }
 
 /**
  * The commit of a session that needs no store write (never loaded; or loaded, unchanged and with
  * no touch due), computed synchronously so adapters can send the response in the same tick.
- * Returns undefined, changing nothing, when the commit needs the store: use {@link commitSession}.
+ * Returns undefined, changing nothing, when the commit needs the store or must wait for session
+ * calls still in flight: then call {@link commitSession}. Both plan with the same pure function;
+ * the plan is not kept between them, since the handler may still change the session in between.
  */
 export function commitWithoutStore(
   options: ResolvedOptions,
-  session: Session,
+  state: SessionState,
   status: number,
 ): CommitResult | undefined {
-  const now = options.now();
-  const decision = decideCommit(commitState(options, session, status, now));
-  if (decision.store !== 'none') return undefined;
-  session.markCommitted();
-  return noWriteResult(options, session, decision, now);
+  if (state.busy > 0 || state.storeFailure !== undefined) return undefined;
+  const plan = planCommit(options, state, status, options.now());
+  if (plan.write !== undefined) return undefined;
+  state.committed = true;
+  return plan.result;
 }
 
-/**
- * Whether the commit of a session the handler never uses still has something to send (a cookie
- * to clear), judged by the decision table itself so the two cannot disagree.
- */
-export function unusedSessionAnswers(ticket: Session['ticket']): boolean {
-  const decision = decideCommit({
-    ticket: ticket.kind,
-    ticketInCookie: ticket.inCookie,
-    found: undefined,
-    changed: false,
-    empty: true,
-    rotated: false,
-    destroyed: false,
-    touchDue: false,
-    staleSignature: ticket.staleSignature,
-    persistentCookie: false,
-    serverError: false,
-  });
-  return decision.store !== 'none' || decision.cookie !== 'none';
-}
-
-/** Commits `session` for a response with HTTP `status`. */
+/** Commits `state` for a response with HTTP `status`. */
 export function commitSession(
-  options: ResolvedOptions,
-  store: CommitStore,
-  session: Session,
+  runtime: CommitRuntime,
+  state: SessionState,
   status: number,
 ): Promise<CommitResult> {
+  const idle = state.idle();
+  // Session calls the handler started and did not await are part of this response: wait for them.
+  if (idle !== undefined) return idle.then(() => commitNow(runtime, state, status));
+  return commitNow(runtime, state, status);
+}
+
+function commitNow(runtime: CommitRuntime, state: SessionState, status: number): Promise<CommitResult> {
   try {
-    const now = options.now();
-    const decision = decideCommit(commitState(options, session, status, now));
-    session.markCommitted();
+    if (state.storeFailure !== undefined) throw state.storeFailure;
+    const plan = planCommit(runtime.options, state, status, runtime.options.now());
+    state.committed = true;
     // Nothing to write (an unused or read-only session): an already settled promise, without an
     // async function's machinery, so adapters that await it pay one microtask and no more.
-    if (decision.store === 'none') return Promise.resolve(noWriteResult(options, session, decision, now));
-    return writeCommit(options, store, session, decision, now);
+    if (plan.write === undefined) return Promise.resolve(plan.result);
+    return execute(runtime, state, plan, plan.write);
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-/** The result of a commit that writes nothing. */
-function noWriteResult(
-  options: ResolvedOptions,
-  session: Session,
-  decision: CommitDecision,
-  now: number,
-): CommitResult {
-  return buildResult(
-    options,
-    session,
-    decision,
-    decision.cookie,
-    session.ticket.token,
-    cookieMaxAge(session, now),
-  );
-}
-
-/** Carries out a decision that needs the store, then builds the result. */
-async function writeCommit(
-  options: ResolvedOptions,
-  store: CommitStore,
-  session: Session,
-  decision: CommitDecision,
-  now: number,
+async function execute(
+  runtime: CommitRuntime,
+  state: SessionState,
+  plan: CommitPlan,
+  write: StoreWrite,
 ): Promise<CommitResult> {
-  const record = session.record;
-  const ticket = session.ticket;
-  const remembered = session.isRemembered();
-
-  let cookieToken = ticket.token;
-  let expiresAt = record?.expiresAt ?? now;
-  const cookieAction = decision.cookie;
-  switch (decision.store) {
-    case 'create':
-    case 'rotate': {
-      const fresh = decision.store === 'create' || session.userChanged;
-      const createdAt = fresh ? now : record!.createdAt;
-      const absoluteExpiresAt = absoluteDeadline(options, createdAt, remembered, session.absoluteCap);
-      expiresAt = slidingExpiry(options, now, absoluteExpiresAt, remembered);
-      const newRecord: NewStoreRecord = {
-        data: checkedSize(options, session.mergedData()),
-        userId: session.userIdOrNull(),
-        createdAt,
-        lastSeenAt: now,
-        expiresAt,
-        absoluteExpiresAt,
-      };
-      cookieToken = session.nextToken();
-      const key = storeKeyFor(cookieToken, options.keyPrefix);
+  switch (write.kind) {
+    case 'create': {
+      const outcome = await runtime.call('create', (store) =>
+        store.create(write.key, write.record, write.limit),
+      );
+      if (outcome === 'limit') throw new SessionLimitError(write.limit!.max);
       // 256 random bits never collide in practice; a false here means a broken store or RNG.
-      if (!(await store.create(key, newRecord))) {
+      if (outcome !== true)
         throw new ConflictError('The store reported a collision for a freshly generated session key.');
+      runtime.stored(state, write.key, false);
+      return plan.result;
+    }
+    case 'rotate': {
+      const { oldKey, newKey, rotation } = write;
+      const outcome = await runtime.call('rotate', (store) => store.rotate(oldKey, newKey, rotation));
+      if (outcome === 'rotated') {
+        runtime.stored(state, newKey, true);
+        return plan.result;
       }
-      const oldKey = decision.store === 'rotate' ? ticket.key : undefined;
-      if (oldKey !== undefined) {
-        // A grace window lets requests already in flight with the old ticket still read the
-        // session; never after login, where the old ticket may be one an attacker planted.
-        const graceEnd = Math.min(record!.expiresAt, now + options.rotationGraceMs);
-        if (options.rotationGraceMs > 0 && !session.userChanged) {
-          await store.touch(oldKey, record!.lastSeenAt, graceEnd);
-        } else await store.delete(oldKey);
+      if (outcome === 'limit') throw new SessionLimitError(rotation.limit!.max);
+      if (outcome === 'gone') throw gone('was logged out, revoked or expired while this request rotated it');
+      // Another request rotated this session first, and its response carries the new ticket.
+      if (write.userChanged) {
+        throw new ConflictError(
+          'Another request rotated or logged in this session at the same time; this login was not applied. Log in again.',
+        );
       }
-      store.onCreated(session, key, oldKey);
-      break;
+      // This request's own changes go through the old key, which forwards them to the winner.
+      const { set, del } = write.fallback;
+      if (
+        (Object.keys(set).length > 0 || del.length > 0) &&
+        !(await update(runtime, oldKey, write.fallback))
+      ) {
+        throw gone('ended while this request changed it');
+      }
+      return withoutTicket(plan.result);
     }
-    case 'update': {
-      expiresAt = slidingExpiry(options, now, record!.absoluteExpiresAt, remembered);
-      checkedSize(options, session.mergedData());
-      const updated = { ...record!, lastSeenAt: now, expiresAt };
-      // false: the session was deleted or rotated meanwhile. It stays deleted, and the cookie is
-      // left alone: the browser may already hold the ticket a concurrent rotation issued.
-      await store.update(ticket.key!, updated, session);
-      break;
-    }
-    case 'touch': {
-      expiresAt = slidingExpiry(options, now, record!.absoluteExpiresAt, remembered);
-      await store.touch(ticket.key!, now, expiresAt);
-      break;
-    }
-    case 'none':
-      break;
+    case 'update':
+      if (!(await update(runtime, write.key, write.patch))) throw gone('ended while this request changed it');
+      return plan.result;
+    case 'touch':
+      // false: deleted or rotated meanwhile. Nothing of the app's was lost (a touch carries no data),
+      // and the cookie is left alone: the browser may already hold the ticket a rotation issued.
+      await runtime.call('touch', (store) => store.touch(write.key, write.window));
+      return plan.result;
   }
-  return buildResult(
-    options,
-    session,
-    decision,
-    cookieAction,
-    cookieToken,
-    remembered ? expiresAt - now : undefined,
+}
+
+function update(
+  runtime: CommitRuntime,
+  key: string,
+  patch: Parameters<Store['update']>[1],
+): Promise<boolean> {
+  return runtime.call('update', (store) => store.update(key, patch));
+}
+
+function gone(what: string): SessionGoneError {
+  return new SessionGoneError(
+    `The session ${what} (another request logged out, or it was revoked, expired or logged in elsewhere); the change was not stored.`,
   );
-}
-
-/** A remembered session's cookie lives until its record expires; others are browser-session cookies. */
-function cookieMaxAge(session: Session, now: number): number | undefined {
-  return session.isRemembered() ? (session.record?.expiresAt ?? now) - now : undefined;
-}
-
-function buildResult(
-  options: ResolvedOptions,
-  session: Session,
-  decision: CommitDecision,
-  cookieAction: CommitDecision['cookie'],
-  token: string | undefined,
-  maxAgeMs: number | undefined,
-): CommitResult {
-  const viaHeader =
-    options.cookie === undefined || (session.ticket.kind !== 'none' && !session.ticket.inCookie);
-  let setCookie: string | undefined;
-  let headerTicket: string | undefined;
-  if (cookieAction === 'set' && token !== undefined) {
-    const ticket = encodeTicket(token, options.secrets);
-    if (viaHeader) headerTicket = ticket;
-    else setCookie = sessionCookie(options.cookie!, ticket, maxAgeMs);
-  } else if (cookieAction === 'clear' && options.cookie !== undefined && session.ticket.inCookie) {
-    setCookie = clearingCookie(options.cookie);
-  }
-  return {
-    setCookie,
-    headerTicket,
-    // A response that never used its session does not depend on it, whatever cookie came in.
-    varyCookie: session.loaded || setCookie !== undefined,
-    noStore: setCookie !== undefined || headerTicket !== undefined,
-    clearSiteData: options.clearSiteData && session.destroyed,
-    decision,
-  };
-}
-
-function isEmpty(session: Session): boolean {
-  return Object.keys(session.mergedData()).length === 0;
-}
-
-/** Rejects a session whose encoded values exceed `maxSessionBytes`, before anything is written. */
-function checkedSize(options: ResolvedOptions, data: Record<string, string>): Record<string, string> {
-  let bytes = 0;
-  for (const key in data) bytes += key.length + Buffer.byteLength(data[key]!, 'utf8');
-  if (bytes > options.maxSessionBytes) {
-    throw new CodecError(
-      `The session holds ${bytes} bytes of data, over the limit of ${options.maxSessionBytes}; store less in it or raise \`maxSessionBytes\`.`,
-    );
-  }
-  return data;
-}
-
-/** The patch for an update: encoded values set and keys deleted in this request. */
-export function patchOf(session: Session): { set: Record<string, string>; del: string[] } {
-  const set: Record<string, string> = {};
-  const del: string[] = [];
-  for (const [key, value] of session.pending) {
-    if (isDeletion(value)) del.push(key);
-    else set[key] = value;
-  }
-  return { set, del };
-}
-
-/** The decision table's input for `session` at `now`. */
-function commitState(options: ResolvedOptions, session: Session, status: number, now: number): CommitState {
-  const record = session.record;
-  const ticket = session.ticket;
-  const remembered = session.isRemembered();
-  const pending = session.pending;
-  return {
-    ticket: ticket.kind,
-    ticketInCookie: ticket.inCookie,
-    // A failed load (store down) says nothing about the session: never clear a live cookie for it.
-    found: session.loaded && !session.loadFailed ? record !== undefined : undefined,
-    changed: pending.size > 0 || session.userChanged,
-    empty:
-      pending.size === 0 ? record === undefined || Object.keys(record.data).length === 0 : isEmpty(session),
-    rotated: session.rotated,
-    destroyed: session.destroyed,
-    touchDue: record !== undefined && touchDue(options, record, now, remembered),
-    staleSignature: ticket.staleSignature,
-    persistentCookie: remembered,
-    serverError: status >= 500,
-  };
 }

@@ -21,6 +21,11 @@ export const ErrorCodes = {
   CONFLICT: 'COATCHECK_CONFLICT',
   /** CSRF verification failed. Adapters turn it into HTTP 403. */
   CSRF: 'COATCHECK_CSRF',
+  /**
+   * The session ended (logout, revocation, expiry) or was logged in elsewhere while this request
+   * changed it: the change was not stored. Status 409.
+   */
+  SESSION_GONE: 'COATCHECK_SESSION_GONE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -102,5 +107,34 @@ export class ConflictError extends CoatcheckError {
 export class CsrfError extends CoatcheckError {
   constructor(message: string) {
     super(ErrorCodes.CSRF, message, { status: 403 });
+  }
+}
+
+/**
+ * The session this request changed ended meanwhile (another request logged out, an admin revoked
+ * it, it expired) or was logged in by another request, so the change was not stored: a logout
+ * always wins, and a write never resurrects a session. Code `COATCHECK_SESSION_GONE`, status 409;
+ * answer it like a logged-out request (for example, redirect to the login page).
+ */
+export class SessionGoneError extends CoatcheckError {
+  constructor(message: string) {
+    super(ErrorCodes.SESSION_GONE, message, { status: 409 });
+  }
+}
+
+/**
+ * A login found the user at `maxSessionsPerUser` with `onLimit: 'reject'`. Code
+ * `COATCHECK_CONFLICT`, status 409. Nothing was changed. Thrown by `login()` when the limit is
+ * already reached, and by the commit when parallel logins reached it first (the store checks
+ * the limit atomically with the insert).
+ */
+export class SessionLimitError extends ConflictError {
+  /** The configured limit. */
+  readonly limit: number;
+  constructor(limit: number) {
+    super(
+      `This user already has ${limit} active session(s), the \`maxSessionsPerUser\` limit; log out elsewhere first or use \`onLimit: 'evictOldest'\`.`,
+    );
+    this.limit = limit;
   }
 }

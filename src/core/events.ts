@@ -3,6 +3,7 @@
  * prefix): it identifies the session in logs and for revocation, and cannot be used as a ticket.
  * Nothing here ever carries a token.
  */
+import { warn } from './warn.ts';
 
 /** Every event name, with the moment it marks. */
 export interface SessionEventMap {
@@ -33,6 +34,18 @@ export interface SessionEventMap {
   anomaly: SessionEvent & { readonly reason: 'user_agent' };
   /** A store call failed or timed out. */
   store_unavailable: SessionEvent & { readonly operation: string; readonly error: Error };
+  /**
+   * The app used the session after its response was sent (typically a call it did not `await`
+   * after sending): the call rejected with SessionStateError and changed nothing. Reported once
+   * per request; without a listener, as a process warning (code `COATCHECK_LATE_USE`).
+   */
+  late_use: SessionEvent & {
+    /** The session method, e.g. `set`. */
+    readonly operation: string;
+    /** The route, as the adapter described it (`LoadInput.context`), e.g. `GET /cart`. */
+    readonly context: string | undefined;
+    readonly error: Error;
+  };
 }
 
 export type SessionEventName = keyof SessionEventMap;
@@ -77,9 +90,7 @@ export class SessionEvents {
         (listener as Listener<E>)(event);
       } catch (error) {
         // An audit hook must not break the request it observes; surface it without throwing.
-        process.emitWarning(`coatcheck: a '${name}' listener threw: ${String(error)}`, {
-          code: 'COATCHECK_LISTENER',
-        });
+        warn(`coatcheck: a '${name}' listener threw: ${String(error)}`, 'COATCHECK_LISTENER');
       }
     }
   }

@@ -6,19 +6,10 @@
  */
 import { decodeValue } from './codec.ts';
 import { CorruptRecordError } from './errors.ts';
-import { META, type Session, type SessionData } from './session.ts';
-import type { SessionRuntime } from './session-runtime.ts';
+import type { SessionRuntime, SessionState } from './session-state.ts';
+import { META, type SessionData } from './session-types.ts';
+import type { OpenedRecord } from './session-values.ts';
 import type { StoreRecord } from './store.ts';
-
-/** The opened values of a record. */
-export interface OpenedRecord {
-  /** Decoded value of every key. */
-  readonly decoded: Map<string, unknown>;
-  /** Encoded (unsealed) text of every key, for equality checks. */
-  readonly plain: Map<string, string>;
-  /** Keys sealed under an older encryption key. */
-  readonly stale: Set<string>;
-}
 
 /**
  * Opens `record` for `session`; undefined (after reporting why) when it must be treated as absent.
@@ -26,11 +17,11 @@ export interface OpenedRecord {
  * plain load costs no extra promise.
  */
 export function openRecord(
-  runtime: SessionRuntime,
-  session: Session,
+  session: SessionState,
   record: StoreRecord,
-  userAgent: string | undefined,
 ): OpenedRecord | undefined | Promise<OpenedRecord | undefined> {
+  const runtime = session.runtime;
+  const userAgent = session.meta.userAgent;
   const opened: OpenedRecord = { decoded: new Map(), plain: new Map(), stale: new Set() };
   const cipher = runtime.cipher;
   try {
@@ -64,7 +55,7 @@ export function openRecord(
 async function validated(
   runtime: SessionRuntime,
   schema: NonNullable<SessionRuntime['schema']>,
-  session: Session,
+  session: SessionState,
   record: StoreRecord,
   opened: OpenedRecord,
 ): Promise<OpenedRecord | undefined> {

@@ -2,7 +2,7 @@
  * Step-up checks (ASVS 7.5.1, 7.5.3): before a sensitive change, require that the user
  * authenticated recently. `login()` records the auth time; `rotate()` keeps it.
  */
-import { CoatcheckError, ConflictError, ErrorCodes } from './errors.ts';
+import { CoatcheckError, ErrorCodes } from './errors.ts';
 
 /**
  * The session's authentication is missing or older than allowed: send the user through login
@@ -14,21 +14,6 @@ export class ReauthenticationRequiredError extends CoatcheckError {
   constructor(message: string, authAge: number | undefined) {
     super(ErrorCodes.SESSION_STATE, message, { status: 401 });
     this.authAge = authAge;
-  }
-}
-
-/**
- * `login()` found the user at `maxSessionsPerUser` with `onLimit: 'reject'`. Code
- * `COATCHECK_CONFLICT`, status 409. Nothing was changed.
- */
-export class SessionLimitError extends ConflictError {
-  /** The configured limit. */
-  readonly limit: number;
-  constructor(limit: number) {
-    super(
-      `This user already has ${limit} active session(s), the \`maxSessionsPerUser\` limit; log out elsewhere first or use \`onLimit: 'evictOldest'\`.`,
-    );
-    this.limit = limit;
   }
 }
 

@@ -31,6 +31,8 @@ export interface RequestMeta {
   /** The client address, or a function that finds it (called only at login). */
   readonly ip?: string | (() => string | undefined) | undefined;
   readonly userAgent?: string | undefined;
+  /** The route, for the warning about a late use (see `LoadInput.context`). */
+  readonly context?: string | (() => string) | undefined;
 }
 
 /** Options of {@link Session.login}. */

@@ -4,8 +4,17 @@
  */
 import { type CodecLimits, decodeValue, encodeValue } from './codec.ts';
 import type { ValueCipher } from './encryption.ts';
-import type { OpenedRecord } from './open-record.ts';
-import type { EncodedData } from './store.ts';
+import type { EncodedData, StoreDataPatch } from './store.ts';
+
+/** The opened values of a loaded record (see open-record.ts). */
+export interface OpenedRecord {
+  /** Decoded value of every key. */
+  readonly decoded: Map<string, unknown>;
+  /** Encoded (unsealed) text of every key, for equality checks. */
+  readonly plain: Map<string, string>;
+  /** Keys sealed under an older encryption key. */
+  readonly stale: Set<string>;
+}
 
 const DELETED = Symbol('deleted');
 /** An encoded (sealed, when encrypting) value set in this request, or a deletion. */
@@ -102,6 +111,17 @@ export class SessionValues {
     this.#plain.delete(key);
     this.#stale.delete(key);
     this.resealStale();
+  }
+
+  /** This request's changes as the store applies them: encoded values set, keys removed. */
+  patch(): StoreDataPatch {
+    const set: Record<string, string> = {};
+    const del: string[] = [];
+    for (const [key, value] of this.#pending) {
+      if (value === DELETED) del.push(key);
+      else set[key] = value;
+    }
+    return { set, del };
   }
 
   /** The full encoded data after this request's changes. */

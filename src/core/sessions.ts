@@ -5,25 +5,21 @@
  */
 
 import { decodeValue } from './codec.ts';
-import {
-  type CommitResult,
-  type CommitStore,
-  commitSession,
-  commitWithoutStore,
-  patchOf,
-  unusedSessionAnswers,
-} from './commit.ts';
-import { StoreUnavailableError, UnsupportedError } from './errors.ts';
+import { type CommitResult, type CommitRuntime, commitSession, commitWithoutStore } from './commit.ts';
+import { decideCommit } from './commit-decision.ts';
+import { commitState } from './commit-plan.ts';
+import { SessionLimitError, StoreUnavailableError, UnsupportedError } from './errors.ts';
 import { type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
 import { expiryReason } from './lifetime.ts';
 import { type ResolvedOptions, resolveOptions, type SessionsOptions } from './options.ts';
-import { SessionLimitError } from './recent-auth.ts';
-import { META, Session, type SessionData } from './session.ts';
-import type { SessionRuntime } from './session-runtime.ts';
-import { type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
+import { openSession, type Session, sessionState } from './session.ts';
+import type { SessionRuntime, SessionState } from './session-state.ts';
+import { META, type SessionData } from './session-types.ts';
+import { type Store, type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
 import { callStore } from './store-call.ts';
 import { type LoadInput, readTicket } from './ticket-reader.ts';
 import { generateToken } from './token.ts';
+import { warn } from './warn.ts';
 
 /** One of a user's sessions, as `listUser` reports it. Never carries a ticket. */
 export interface UserSession {
@@ -62,13 +58,20 @@ export interface Sessions<Data extends SessionData = SessionData> {
    * prepares the response, so a request that never uses its session costs nothing.
    */
   load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data>;
-  /** Saves what the request changed and says which headers to send. Call before headers are sent. */
+  /**
+   * Saves what the request changed and says which headers to send. Call before headers are sent.
+   * Waits first for session calls the handler started and did not await.
+   * @throws StoreUnavailableError (503) when the store failed; SessionGoneError (409) when the
+   *   session ended (logout, revocation) while this request changed it, so nothing was stored;
+   *   SessionLimitError (409) when parallel logins reached `maxSessionsPerUser` first;
+   *   ConflictError (409) when another request logged in this session at the same time.
+   */
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult>;
   /**
    * Fast path for adapters: the commit, computed synchronously, when it needs no store write (the
    * session was never used, or was only read and its idle window needs no extending); `undefined`,
-   * changing nothing, when it needs the store (then call `commit`). Lets a response go out in the
-   * same tick instead of waiting on a promise.
+   * changing nothing, when it needs the store or session calls are still in flight (then call
+   * `commit`, which reuses the plan). Lets a response go out in the same tick instead of waiting.
    */
   commitSync(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined;
   /** Live sessions of a user. Throws UnsupportedError when the store keeps no user index. */
@@ -90,7 +93,7 @@ export function createSessions<Data extends SessionData = SessionData>(
   return new SessionManager<Data>(resolveOptions(options));
 }
 
-class SessionManager<Data extends SessionData> implements Sessions<Data>, SessionRuntime {
+class SessionManager<Data extends SessionData> implements Sessions<Data>, SessionRuntime, CommitRuntime {
   readonly options: ResolvedOptions;
   readonly capabilities: StoreCapabilities;
   readonly codecLimits: ResolvedOptions['codecLimits'];
@@ -99,7 +102,8 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly bindUserAgent: boolean;
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #commitStore: CommitStore;
+  /** Expected evictions of a login, counted by `checkSessionLimit`, reported once the store did them. */
+  readonly #evictions = new WeakMap<SessionState, number>();
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -108,29 +112,6 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     this.cipher = options.cipher;
     this.bindUserAgent = options.bindUserAgent;
     this.capabilities = storeCapabilities(options.store);
-    const store = options.store;
-    this.#commitStore = {
-      create: (key, record) => this.#call('create', () => store.create(key, record)),
-      update: (key, record, session) =>
-        this.#call('update', () => {
-          const { set, del } = patchOf(session);
-          const userId = session.userChanged ? session.userIdOrNull() : undefined;
-          return store.update(key, {
-            set,
-            del,
-            userId,
-            lastSeenAt: record.lastSeenAt,
-            expiresAt: record.expiresAt,
-          });
-        }),
-      touch: (key, lastSeenAt, expiresAt) =>
-        this.#call('touch', () => store.touch(key, { lastSeenAt, expiresAt })),
-      delete: (key) => this.#call('delete', () => store.delete(key)),
-      onCreated: (session, key, rotatedFrom) => {
-        const userId = session.userIdOrNull();
-        this.#emit(rotatedFrom === undefined ? 'create' : 'rotate', this.#idOf(key), userId);
-      },
-    };
   }
 
   now(): number {
@@ -143,73 +124,133 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
 
   load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data> {
     const ticket = readTicket(input, this.options, (reason) => this.#emit(reason, undefined, null));
+    const session = openSession<Data>(this, ticket, input);
     const onFirstUse = hooks?.onFirstUse;
+    if (onFirstUse === undefined) return session;
+    const state = sessionState(session);
     // Some tickets need an answer even if the handler never uses the session (a bad cookie is
-    // cleared): then the adapter is told at once.
-    const atOnce = onFirstUse !== undefined && unusedSessionAnswers(ticket);
-    const later = onFirstUse === undefined || atOnce ? undefined : () => onFirstUse(session);
-    const meta = { ip: input.ip, userAgent: input.userAgent };
-    const session: Session<Data> = new Session<Data>(this, ticket, meta, later);
-    if (atOnce) onFirstUse(session);
+    // cleared), judged by the commit's own decision table: then the adapter is told at once.
+    const unused = decideCommit(commitState(this.options, state, 200, 0));
+    if (unused.store !== 'none' || unused.cookie !== 'none') onFirstUse(session);
+    else state.onFirstUse = () => onFirstUse(session);
     return session;
   }
 
   commitSync(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {
-    return commitWithoutStore(this.options, session as unknown as Session, response.status);
+    return commitWithoutStore(this.options, sessionState(session), response.status);
   }
 
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult> {
-    const work = commitSession(
-      this.options,
-      this.#commitStore,
-      session as unknown as Session,
-      response.status,
-    );
+    const work = commitSession(this, sessionState(session), response.status);
     this.#inFlight.add(work);
     const forget = () => this.#inFlight.delete(work);
     work.then(forget, forget);
     return work;
   }
 
-  async fetchLive(key: string, _session: Session): Promise<StoreRecord | undefined> {
-    const record = await this.#call('get', () => this.options.store.get(key));
+  call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T> {
+    const store = this.options.store;
+    const call = callStore(store.name, operation, this.options.storeTimeoutMs, () => run(store));
+    // Hot path: no extra promise per store call unless someone listens for outages.
+    if (!this.#events.has('store_unavailable')) return call;
+    return call.catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) {
+        this.#events.emit('store_unavailable', {
+          type: 'store_unavailable',
+          sessionId: undefined,
+          userId: null,
+          at: this.now(),
+          operation,
+          error,
+        });
+      }
+      throw error;
+    });
+  }
+
+  stored(state: SessionState, key: string, rotated: boolean): void {
+    const sessionId = this.#idOf(key);
+    const userId = state.userIdOrNull();
+    this.#emit(rotated ? 'rotate' : 'create', sessionId, userId);
+    // login() was called: the session is now the user's, under this new id.
+    if (state.userId === undefined || userId === null) return;
+    this.#emit('login', sessionId, userId);
+    const evicted = this.#evictions.get(state);
+    if (evicted !== undefined) {
+      this.#events.emit('revoke', {
+        type: 'revoke',
+        sessionId: undefined,
+        userId,
+        at: this.now(),
+        count: evicted,
+      });
+    }
+  }
+
+  async fetchLive(key: string): Promise<StoreRecord | undefined> {
+    const record = await this.call('get', (store) => store.get(key));
     if (record === undefined) return undefined;
     const now = this.now();
     const reason = expiryReason(this.options, record, now, this.#remembered(record));
     if (reason === undefined) return record;
-    // Dead by our clock even if the store still holds it: never revive it, and clean it up.
-    this.#events.emit('expire', {
-      type: 'expire',
-      sessionId: this.#idOf(key),
-      userId: record.userId,
-      at: now,
-      reason,
-    });
-    await this.#call('delete', () => this.options.store.delete(key));
+    // Dead by our clock even if the store still holds it: never revive it, and clean it up. Of
+    // parallel requests presenting the ticket, the one whose delete removed it reports the expiry.
+    if (await this.call('delete', (store) => store.delete(key))) {
+      this.#events.emit('expire', {
+        type: 'expire',
+        sessionId: this.#idOf(key),
+        userId: record.userId,
+        at: now,
+        reason,
+      });
+    }
     return undefined;
   }
 
-  reportCorrupt(session: Session, record: StoreRecord, error: unknown): void {
+  reportCorrupt(session: SessionState, record: StoreRecord, error: unknown): void {
     this.#events.emit('corrupt_record', {
       type: 'corrupt_record',
-      sessionId: session.ticket.key === undefined ? undefined : this.#idOf(session.ticket.key),
+      sessionId: this.#sessionIdOf(session),
       userId: record.userId,
       at: this.now(),
       error: error instanceof Error ? error : new Error(String(error)),
     });
   }
 
-  reportAnomaly(session: Session, record: StoreRecord, reason: 'user_agent'): void {
+  reportAnomaly(session: SessionState, record: StoreRecord, reason: 'user_agent'): void {
     this.#events.emit('anomaly', {
       type: 'anomaly',
-      sessionId: session.ticket.key === undefined ? undefined : this.#idOf(session.ticket.key),
+      sessionId: this.#sessionIdOf(session),
       userId: record.userId,
       at: this.now(),
       reason,
     });
   }
 
-  async enforceSessionLimit(session: Session, userId: string): Promise<void> {
+  reportLateUse(session: SessionState, operation: string, error: Error): void {
+    if (session.lateUseReported) return;
+    session.lateUseReported = true;
+    const described = session.meta.context;
+    const context = typeof described === 'function' ? described() : described;
+    if (this.#events.has('late_use')) {
+      this.#events.emit('late_use', {
+        type: 'late_use',
+        sessionId: this.#sessionIdOf(session),
+        userId: session.userIdOrNull(),
+        at: this.now(),
+        operation,
+        context,
+        error,
+      });
+      return;
+    }
+    warn(
+      `coatcheck: session.${operation}() ran after the response${context === undefined ? '' : ` to ${context}`} was sent and changed nothing (${error.message}). Await session calls before sending the response.`,
+      'COATCHECK_LATE_USE',
+    );
+  }
+
+  async checkSessionLimit(session: SessionState, userId: string): Promise<void> {
     const limit = this.options.sessionLimit;
     if (limit === undefined) return;
     const currentKey = session.ticket.key;
@@ -219,34 +260,20 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     );
     if (others.length < limit.max) return;
     if (limit.onLimit === 'reject') throw new SessionLimitError(limit.max);
-    // Least recently seen first: those are the sessions the user is least likely to miss.
-    const victims = others
-      .sort((a, b) => a.lastSeenAt - b.lastSeenAt)
-      .slice(0, others.length - limit.max + 1);
-    for (const victim of victims) await this.deleteKey(this.options.keyPrefix + victim.sessionId);
-    this.#events.emit('revoke', {
-      type: 'revoke',
-      sessionId: undefined,
-      userId,
-      at: this.now(),
-      count: victims.length,
-    });
+    // The store evicts at commit, atomically with the insert; this count is what it should find.
+    this.#evictions.set(session, others.length - limit.max + 1);
   }
 
-  deleteKey(key: string): Promise<void> {
-    return this.#call('delete', () => this.options.store.delete(key));
-  }
-
-  emit(type: 'login' | 'destroy', session: Session, userId: string | null): void {
-    const key = session.ticket.key;
-    this.#emit(type, key === undefined ? undefined : this.#idOf(key), userId);
+  async endSession(session: SessionState, key: string): Promise<void> {
+    await this.call('delete', (store) => store.delete(key));
+    this.#emit('destroy', this.#idOf(key), session.userIdOrNull());
   }
 
   async listUser(userId: string, options: { readonly current?: Session<Data> } = {}): Promise<UserSession[]> {
-    const store = this.#userIndex('listUser');
-    const entries = await this.#call('listByUser', () => store.listByUser!(userId));
+    this.#userIndex('listUser');
+    const entries = await this.call('listByUser', (store) => store.listByUser!(userId));
     const now = this.now();
-    const currentKey = options.current?.ticket.key;
+    const currentKey = options.current === undefined ? undefined : sessionState(options.current).ticket.key;
     const result: UserSession[] = [];
     for (const { key, record } of entries) {
       if (
@@ -268,9 +295,9 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   }
 
   async revokeUser(userId: string, options: { readonly except?: Session<Data> } = {}): Promise<number> {
-    const store = this.#userIndex('revokeUser');
-    const except = options.except?.ticket.key;
-    const count = await this.#call('deleteByUser', () => store.deleteByUser!(userId, except));
+    this.#userIndex('revokeUser');
+    const except = options.except === undefined ? undefined : sessionState(options.except).ticket.key;
+    const count = await this.call('deleteByUser', (store) => store.deleteByUser!(userId, except));
     this.#events.emit('revoke', { type: 'revoke', sessionId: undefined, userId, at: this.now(), count });
     return count;
   }
@@ -279,7 +306,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     const mine = await this.listUser(userId);
     if (!mine.some((entry) => entry.sessionId === sessionId)) return false;
     const key = this.options.keyPrefix + sessionId;
-    await this.deleteKey(key);
+    await this.call('delete', (store) => store.delete(key));
     this.#events.emit('revoke', { type: 'revoke', sessionId, userId, at: this.now(), count: 1 });
     return true;
   }
@@ -293,13 +320,12 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     await this.options.store.close();
   }
 
-  #userIndex(operation: string) {
+  #userIndex(operation: string): void {
     if (!this.capabilities.userIndex) {
       throw new UnsupportedError(
         `\`${operation}\` needs a store with a user index; the "${this.options.store.name}" store cannot list or revoke a user's sessions. Use Redis, PostgreSQL, MySQL, SQLite, the filesystem or memory store.`,
       );
     }
-    return this.options.store;
   }
 
   /** Whether a stored record is a remembered session (its idle window is the remember-me duration). */
@@ -330,30 +356,22 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     return key.slice(this.options.keyPrefix.length);
   }
 
+  #sessionIdOf(session: SessionState): string | undefined {
+    return session.ticket.key === undefined ? undefined : this.#idOf(session.ticket.key);
+  }
+
   #emit(
-    type: Exclude<SessionEventName, 'revoke' | 'expire' | 'corrupt_record' | 'store_unavailable' | 'anomaly'>,
+    type:
+      | 'create'
+      | 'rotate'
+      | 'login'
+      | 'destroy'
+      | 'invalid_token'
+      | 'invalid_signature'
+      | 'ambiguous_cookie',
     sessionId: string | undefined,
     userId: string | null,
   ): void {
     if (this.#events.has(type)) this.#events.emit(type, { type, sessionId, userId, at: this.now() });
-  }
-
-  #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const call = callStore(this.options.store.name, operation, this.options.storeTimeoutMs, run);
-    // Hot path: no extra promise per store call unless someone listens for outages.
-    if (!this.#events.has('store_unavailable')) return call;
-    return call.catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) {
-        this.#events.emit('store_unavailable', {
-          type: 'store_unavailable',
-          sessionId: undefined,
-          userId: null,
-          at: this.now(),
-          operation,
-          error,
-        });
-      }
-      throw error;
-    });
   }
 }

@@ -71,7 +71,7 @@ for (const storeCase of await storeCases()) {
         });
         const session = sessions.load({});
         await session.set('big', 'x'.repeat(4096));
-        const token = session.token;
+        const token = session.issueToken();
         await assert.rejects(sessions.commit(session, { status: 200 }), {
           code: ErrorCodes.CODEC,
           name: 'CodecError',

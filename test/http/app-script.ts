@@ -51,7 +51,7 @@ export async function appScript(request: AppRequest, session: Session<AppData>):
       return { status: 200, body: (await session.consumeFlash<string>('notice')) ?? '(none)' };
     case '/token':
       await session.set('note', q.get('note') ?? 'api');
-      return { status: 200, body: session.token };
+      return { status: 200, body: session.issueToken() };
     case '/fail':
       await session.set('note', 'should not be saved');
       return { status: 500, body: 'failed' };

@@ -14,8 +14,10 @@ export function countingStore(inner: Store): CountedStore {
   };
   const wrapped: Store = {
     name: inner.name,
+    ...(inner.reportsExpired === undefined ? {} : { reportsExpired: inner.reportsExpired }),
     get: (key) => count('get', inner.get(key)),
-    create: (key, record) => count('create', inner.create(key, record)),
+    create: (key, record, limit) => count('create', inner.create(key, record, limit)),
+    rotate: (oldKey, newKey, rotation) => count('rotate', inner.rotate(oldKey, newKey, rotation)),
     update: (key, patch) => count('update', inner.update(key, patch)),
     touch: (key, window) => count('touch', inner.touch(key, window)),
     delete: (key) => count('delete', inner.delete(key)),
