@@ -27,6 +27,39 @@ export function readCookie(header: string | undefined | null, name: string): Coo
   let value: string | undefined;
   let count = 0;
   let conflicting = false;
+  scanPairs(header, (keyStart, keyEnd, from, to) => {
+    if (keyEnd - keyStart !== name.length || !header.startsWith(name, keyStart)) return;
+    const found = valueAt(header, from, to);
+    count++;
+    if (value === undefined) value = found;
+    else if (found !== value) conflicting = true;
+  });
+  return count === 0 ? NO_COOKIE : { value, count, conflicting };
+}
+
+/**
+ * Every cookie of a `Cookie` header, in a prototype-less object; the first occurrence of a name
+ * wins; values are percent-decoded when they contain `%` (a failed decode keeps the raw value).
+ * Never throws, whatever the input.
+ */
+export function parseCookies(header: string | undefined | null): Record<string, string> {
+  const result = Object.create(null) as Record<string, string>;
+  if (!header) return result;
+  scanPairs(header, (keyStart, keyEnd, from, to) => {
+    const key = header.slice(keyStart, keyEnd);
+    if (key.length > 0 && result[key] === undefined) result[key] = decode(valueAt(header, from, to));
+  });
+  return result;
+}
+
+/**
+ * The one scanner of the `Cookie` grammar (RFC 6265 §5.2): calls `visit` with the trimmed name's
+ * bounds and the raw value's bounds of each `name=value` pair, in order; pairs without `=` are skipped.
+ */
+function scanPairs(
+  header: string,
+  visit: (keyStart: number, keyEnd: number, valueFrom: number, valueTo: number) => void,
+): void {
   const length = header.length;
   let index = 0;
   while (index < length) {
@@ -41,44 +74,9 @@ export function readCookie(header: string | undefined | null, name: string): Coo
       continue;
     }
     const keyStart = skipSpace(header, index, eq);
-    const keyEnd = skipSpaceBack(header, eq, keyStart);
-    if (keyEnd - keyStart === name.length && header.startsWith(name, keyStart)) {
-      const found = valueAt(header, eq + 1, end);
-      count++;
-      if (value === undefined) value = found;
-      else if (found !== value) conflicting = true;
-    }
+    visit(keyStart, skipSpaceBack(header, eq, keyStart), eq + 1, end);
     index = end + 1;
   }
-  return count === 0 ? NO_COOKIE : { value, count, conflicting };
-}
-
-/**
- * Every cookie of a `Cookie` header, in a prototype-less object; the first occurrence of a name
- * wins; values are percent-decoded when they contain `%` (a failed decode keeps the raw value).
- * Never throws, whatever the input.
- */
-export function parseCookies(header: string | undefined | null): Record<string, string> {
-  const result = Object.create(null) as Record<string, string>;
-  if (!header) return result;
-  const length = header.length;
-  let index = 0;
-  while (index < length) {
-    const eq = header.indexOf('=', index);
-    if (eq === -1) break;
-    let end = header.indexOf(';', index);
-    if (end === -1) end = length;
-    if (eq > end) {
-      index = header.lastIndexOf(';', eq - 1) + 1;
-      continue;
-    }
-    const keyStart = skipSpace(header, index, eq);
-    const keyEnd = skipSpaceBack(header, eq, keyStart);
-    const key = header.slice(keyStart, keyEnd);
-    if (key.length > 0 && result[key] === undefined) result[key] = decode(valueAt(header, eq + 1, end));
-    index = end + 1;
-  }
-  return result;
 }
 
 function skipSpace(text: string, from: number, to: number): number {
@@ -147,7 +145,70 @@ export type CookieOptionsFor<Name extends string> = Name extends `__Host-${strin
 // RFC 6265 §4.1.1: cookie-name is an RFC 7230 token; cookie-octet excludes CTLs, space, '"', ',', ';', '\'.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-const ATTRIBUTE_VALUE = /^[\x20-\x3A\x3C-\x7E]+$/;
+// RFC 6265 §4.1.2.3 / RFC 1034 §3.5: labels of letters, digits and hyphens joined by single dots
+// (one leading dot is allowed and ignored by browsers); at most 253 characters.
+const DOMAIN =
+  /^\.?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+// RFC 6265 §4.1.2.4 allows any CHAR but CTLs and ';'; we accept only what a URL path may hold
+// unencoded (RFC 3986 pchar and '/'), so no quote, angle bracket or space reaches the header.
+const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
+const SAME_SITE = new Set(['lax', 'strict', 'none']);
+
+/** Why `name` cannot be a cookie name, or undefined when it can. */
+export function cookieNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    return `${JSON.stringify(name)} is not an RFC 6265 token (letters, digits and !#$%&'*+-.^_\`|~ only)`;
+  }
+  return undefined;
+}
+
+/** Why `domain` cannot be a Domain attribute, or undefined when it can. */
+export function cookieDomainProblem(domain: unknown): string | undefined {
+  if (typeof domain !== 'string' || domain.length > 253 || !DOMAIN.test(domain)) {
+    return `${JSON.stringify(domain)} is not a valid cookie domain (a host name such as example.com: letters, digits, hyphens and single dots)`;
+  }
+  return undefined;
+}
+
+/** Why `path` cannot be a Path attribute, or undefined when it can. */
+export function cookiePathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !PATH.test(path)) {
+    return `${JSON.stringify(path)} is not a valid cookie path (it starts with '/' and holds only URL path characters; percent-encode anything else)`;
+  }
+  return undefined;
+}
+
+/** Why `sameSite` cannot be a SameSite value, or undefined when it can. */
+export function cookieSameSiteProblem(sameSite: unknown): string | undefined {
+  if (typeof sameSite !== 'string' || !SAME_SITE.has(sameSite)) {
+    return `${JSON.stringify(sameSite)} is not a SameSite value; use 'lax', 'strict' or 'none'`;
+  }
+  return undefined;
+}
+
+/** A browser rule a cookie's name and attributes can break (see {@link cookieRuleBroken}). */
+export type CookieRule = 'hostPrefix' | 'securePrefix' | 'sameSiteNone' | 'partitioned';
+
+/** What each {@link CookieRule} requires, as `serializeCookie` reports it. */
+const RULE_TEXT: Record<CookieRule, string> = {
+  hostPrefix: 'the __Host- prefix requires Secure, Path=/ and no Domain',
+  securePrefix: 'the __Secure- prefix requires Secure',
+  sameSiteNone: 'SameSite=None requires Secure; browsers reject it otherwise',
+  partitioned: 'Partitioned requires Secure',
+};
+
+/**
+ * The rule browsers would refuse `name` with these attributes for (the `__Host-` and `__Secure-`
+ * prefixes of RFC 6265bis §4.1.3; SameSite=None and Partitioned without Secure), or undefined.
+ */
+export function cookieRuleBroken(name: string, attributes: CookieAttributes): CookieRule | undefined {
+  if (name.startsWith('__Host-')) {
+    if (!attributes.secure || attributes.path !== '/' || attributes.domain !== undefined) return 'hostPrefix';
+  } else if (name.startsWith('__Secure-') && !attributes.secure) return 'securePrefix';
+  if (attributes.sameSite === 'none' && !attributes.secure) return 'sameSiteNone';
+  if (attributes.partitioned && !attributes.secure) return 'partitioned';
+  return undefined;
+}
 
 /**
  * One Set-Cookie value. Validates name, value and attributes, including the prefix rules, and
@@ -159,14 +220,15 @@ export function serializeCookie<Name extends string>(
   attributes: CookieOptionsFor<Name>,
 ): string {
   // One signature only: a second, looser overload would let `__Host-` names slip past the type check.
-  if (!TOKEN.test(name))
-    throw new CookieError(`Cookie name ${JSON.stringify(name)} is not an RFC 6265 token.`);
+  const nameProblem = cookieNameProblem(name);
+  if (nameProblem !== undefined) throw new CookieError(`Cookie name ${nameProblem}.`);
   if (!COOKIE_VALUE.test(value)) {
     throw new CookieError(
       `Cookie value for "${name}" has characters a cookie cannot carry; encode it (e.g. base64url).`,
     );
   }
-  checkPrefixes(name, attributes);
+  const broken = cookieRuleBroken(name, attributes);
+  if (broken !== undefined) throw new CookieError(`Cookie "${name}": ${RULE_TEXT[broken]}.`);
   let out = `${name}=${value}`;
   if (attributes.maxAge !== undefined) {
     if (!Number.isInteger(attributes.maxAge)) {
@@ -177,8 +239,8 @@ export function serializeCookie<Name extends string>(
     out += `; Max-Age=${attributes.maxAge}`;
   }
   if (attributes.domain !== undefined)
-    out += `; Domain=${checkedAttribute(name, 'domain', attributes.domain)}`;
-  if (attributes.path !== undefined) out += `; Path=${checkedAttribute(name, 'path', attributes.path)}`;
+    out += `; Domain=${checked(name, cookieDomainProblem, attributes.domain)}`;
+  if (attributes.path !== undefined) out += `; Path=${checked(name, cookiePathProblem, attributes.path)}`;
   if (attributes.expires !== undefined) {
     if (Number.isNaN(attributes.expires.getTime()))
       throw new CookieError(`Cookie "${name}": expires is an invalid Date.`);
@@ -188,7 +250,8 @@ export function serializeCookie<Name extends string>(
   if (attributes.secure) out += '; Secure';
   if (attributes.partitioned) out += '; Partitioned';
   if (attributes.priority !== undefined) out += `; Priority=${capitalize(attributes.priority)}`;
-  if (attributes.sameSite !== undefined) out += `; SameSite=${capitalize(attributes.sameSite)}`;
+  if (attributes.sameSite !== undefined)
+    out += `; SameSite=${capitalize(checked(name, cookieSameSiteProblem, attributes.sameSite))}`;
   return out;
 }
 
@@ -216,28 +279,9 @@ export function serializeCookieDeletion<Name extends string>(
 
 const EPOCH = new Date(0);
 
-function checkPrefixes(name: string, attributes: CookieAttributes): void {
-  if (name.startsWith('__Host-')) {
-    if (!attributes.secure || attributes.path !== '/' || attributes.domain !== undefined) {
-      throw new CookieError(`Cookie "${name}": the __Host- prefix requires Secure, Path=/ and no Domain.`);
-    }
-  } else if (name.startsWith('__Secure-') && !attributes.secure) {
-    throw new CookieError(`Cookie "${name}": the __Secure- prefix requires Secure.`);
-  }
-  if (attributes.sameSite === 'none' && !attributes.secure) {
-    throw new CookieError(`Cookie "${name}": SameSite=None requires Secure; browsers reject it otherwise.`);
-  }
-  if (attributes.partitioned && !attributes.secure) {
-    throw new CookieError(`Cookie "${name}": Partitioned requires Secure.`);
-  }
-}
-
-function checkedAttribute(name: string, attribute: string, value: string): string {
-  if (!ATTRIBUTE_VALUE.test(value)) {
-    throw new CookieError(
-      `Cookie "${name}": ${attribute} ${JSON.stringify(value)} contains ';', control or non-ASCII characters.`,
-    );
-  }
+function checked<T>(name: string, problem: (value: unknown) => string | undefined, value: T): T {
+  const found = problem(value);
+  if (found !== undefined) throw new CookieError(`Cookie "${name}": ${found}.`);
   return value;
 }
 

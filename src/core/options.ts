@@ -5,6 +5,13 @@
 import type { CodecLimits } from './codec.ts';
 import { defaultCodecLimits } from './codec.ts';
 import { warnAboutDangerousConfig } from './config-warnings.ts';
+import {
+  cookieDomainProblem,
+  cookieNameProblem,
+  cookiePathProblem,
+  cookieRuleBroken,
+  cookieSameSiteProblem,
+} from './cookie.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { createValueCipher, type ValueCipher } from './encryption.ts';
 import { ConfigError } from './errors.ts';
@@ -222,35 +229,52 @@ function resolveSessionLimit(options: SessionsOptions): ResolvedOptions['session
   return { max, onLimit };
 }
 
+/** The fix for each cookie rule of cookie.ts, in the options' words. */
+const COOKIE_RULE_FIX = {
+  hostPrefix: (name: string) =>
+    `Option \`cookie.name\` "${name}" uses the __Host- prefix, which browsers accept only with secure: true, path: '/' and no domain; change those options or the name.`,
+  securePrefix: (name: string) =>
+    `Option \`cookie.name\` "${name}" uses the __Secure- prefix, which requires \`cookie.secure: true\`.`,
+  sameSiteNone: () =>
+    "Option `cookie.sameSite: 'none'` requires `cookie.secure: true`; browsers drop the cookie otherwise.",
+  partitioned: () => 'Option `cookie.partitioned` requires `cookie.secure: true`.',
+} as const;
+
 function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
+  if (typeof cookie !== 'object' || cookie === null) {
+    throw new ConfigError(
+      'Option `cookie` must be an object of cookie settings, or `false` for header transport only.',
+    );
+  }
   const secure = cookie.secure ?? process.env.NODE_ENV !== 'development';
   const path = cookie.path ?? '/';
   const domain = cookie.domain;
   const name = cookie.name ?? (secure && domain === undefined && path === '/' ? '__Host-sid' : 'sid');
   const sameSite = cookie.sameSite ?? 'lax';
-  if (name.startsWith('__Host-') && (!secure || domain !== undefined || path !== '/')) {
-    throw new ConfigError(
-      `Option \`cookie.name\` "${name}" uses the __Host- prefix, which browsers accept only with secure: true, path: '/' and no domain; change those options or the name.`,
-    );
+  for (const [option, value] of [
+    ['secure', secure],
+    ['httpOnly', cookie.httpOnly ?? true],
+    ['partitioned', cookie.partitioned ?? false],
+  ] as const) {
+    if (typeof value !== 'boolean')
+      throw new ConfigError(
+        `Option \`cookie.${option}\` must be true or false, got ${JSON.stringify(value)}.`,
+      );
   }
-  if (name.startsWith('__Secure-') && !secure) {
-    throw new ConfigError(
-      `Option \`cookie.name\` "${name}" uses the __Secure- prefix, which requires \`cookie.secure: true\`.`,
-    );
+  // One grammar for the option check and for every Set-Cookie: the checks of cookie.ts, so a
+  // configuration that passes here can never fail to serialize on a request.
+  const problems: [string, string | undefined][] = [
+    ['name', cookieNameProblem(name)],
+    ['domain', domain === undefined ? undefined : cookieDomainProblem(domain)],
+    ['path', cookiePathProblem(path)],
+    ['sameSite', cookieSameSiteProblem(sameSite)],
+  ];
+  for (const [option, problem] of problems) {
+    if (problem !== undefined)
+      throw new ConfigError(`Option \`cookie.${option}\` is not a valid cookie ${option}: ${problem}.`);
   }
-  if (sameSite === 'none' && !secure) {
-    throw new ConfigError(
-      "Option `cookie.sameSite: 'none'` requires `cookie.secure: true`; browsers drop the cookie otherwise.",
-    );
-  }
-  if (cookie.partitioned && !secure) {
-    throw new ConfigError('Option `cookie.partitioned` requires `cookie.secure: true`.');
-  }
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
-    throw new ConfigError(
-      `Option \`cookie.name\` "${name}" is not a valid cookie name (RFC 6265 token characters only).`,
-    );
-  }
+  const broken = cookieRuleBroken(name, { secure, domain, path, sameSite, partitioned: cookie.partitioned });
+  if (broken !== undefined) throw new ConfigError(COOKIE_RULE_FIX[broken](name));
   return {
     name,
     secure,

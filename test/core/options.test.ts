@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toMilliseconds } from '../../src/core/duration.ts';
 import { ConfigError } from '../../src/core/errors.ts';
-import { resolveOptions, type SessionsOptions } from '../../src/core/options.ts';
+import { resolveOptions, type SessionCookieOptions, type SessionsOptions } from '../../src/core/options.ts';
+import { createSessions } from '../../src/core/sessions.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 
 const store = memoryStore();
@@ -77,5 +78,47 @@ describe('options', () => {
     const resolved = resolve({ secrets: ['x'.repeat(32), new Uint8Array(40)], header: 'Authorization' });
     assert.equal(resolved.secrets.length, 2);
     assert.deepEqual(resolved.header, { name: 'authorization', bearer: true });
+  });
+});
+
+describe('cookie options are checked with the cookie grammar at createSessions', () => {
+  const bad: [string, Partial<SessionCookieOptions> | Record<string, unknown>, RegExp][] = [
+    ['domain with ;', { domain: 'example.com; Secure' }, /`cookie\.domain`/],
+    ['domain with a control character', { domain: 'exa\u0001mple.com' }, /`cookie\.domain`/],
+    ['domain with a space', { domain: 'exa mple.com' }, /`cookie\.domain`/],
+    ['domain with an empty label', { domain: 'domain..com' }, /`cookie\.domain`/],
+    ['path with a quote and markup', { path: '/login"><script>' }, /`cookie\.path`/],
+    ['path with ;', { path: '/a;b' }, /`cookie\.path`/],
+    ['path not starting with /', { path: 'app' }, /`cookie\.path`/],
+    ['sameSite foo', { sameSite: 'foo' }, /`cookie\.sameSite`.*'lax', 'strict' or 'none'/],
+    ['sameSite true', { sameSite: true }, /`cookie\.sameSite`/],
+    ['name with a space', { name: 'my sid' }, /`cookie\.name`/],
+    ['secure as a string', { secure: 'yes' }, /`cookie\.secure`/],
+  ];
+  for (const [what, cookie, pattern] of bad) {
+    it(`${what}: ConfigError naming the option`, () => {
+      assert.throws(
+        () =>
+          createSessions({
+            store: memoryStore(),
+            cookie: { secure: false, ...cookie } as SessionCookieOptions,
+          }),
+        (error: unknown) =>
+          error instanceof ConfigError && error.code === 'COATCHECK_CONFIG' && pattern.test(error.message),
+      );
+    });
+  }
+
+  it('valid domains and paths pass, and the commit then never fails on the cookie', async () => {
+    const store = memoryStore();
+    const sessions = createSessions({
+      store,
+      cookie: { secure: false, name: 'sid', domain: '.example.com', path: "/app/v1_(x)~!$&'*+,=:@%20" },
+    });
+    const session = sessions.load({});
+    await session.set('a', 1);
+    const result = await sessions.commit(session, { status: 200 });
+    assert.match(result.setCookie ?? '', /Domain=\.example\.com; Path=\/app\/v1_/);
+    assert.equal(await store.count(), 1);
   });
 });
