@@ -15,7 +15,6 @@
  */
 import { CodecError, CorruptRecordError } from './errors.ts';
 
-export { codecEqual } from './codec-equal.ts';
 
 /** Limits applied to every encoded and decoded value. */
 export interface CodecLimits {

@@ -94,7 +94,11 @@ export function planCommit(
       // Only a login adds a session to a user: a rotation within one user replaces itself.
       const limit = userId !== null && state.userId !== undefined ? options.sessionLimit : undefined;
       if (decision.store === 'create') {
-        write = { kind: 'create', key, record: { data, ...fields }, limit };
+        const stale = state.ticket.kind === 'valid' && !state.rotated && state.userId === undefined;
+        const through = stale
+          ? { key: state.ticket.key!, patch: { ...state.values.patch(), lastSeenAt: now, expiresAt } }
+          : undefined;
+        write = { kind: 'create', key, record: { data, ...fields }, limit, through };
         break;
       }
       const patch = state.values.patch();

@@ -79,6 +79,9 @@ async function execute(
 ): Promise<CommitResult> {
   switch (write.kind) {
     case 'create': {
+      if (write.through !== undefined && (await update(runtime, write.through.key, write.through.patch))) {
+        return withoutTicket(plan.result);
+      }
       const outcome = await runtime.call('create', (store) =>
         store.create(write.key, write.record, write.limit),
       );

@@ -4,7 +4,6 @@
  * suite or a multi-tenant app creating many managers is not flooded. Configurations that cannot
  * work at all (SameSite=None or Partitioned without Secure) are ConfigErrors in options.ts instead.
  */
-import type { ResolvedOptions } from './options.ts';
 
 /** Codes of the start-up warnings (`warning.code`). */
 export const WarningCodes = {
@@ -27,8 +26,14 @@ export function warnOnce(code: WarningCode, message: string): void {
   process.emitWarning(message, { type: 'CoatcheckWarning', code });
 }
 
+/** What the checks read of the resolved options (declared here, so options.ts can import this module). */
+export interface CheckedOptions {
+  readonly cookie: { readonly secure: boolean } | undefined;
+  readonly store: { readonly name: string };
+}
+
 /** Checks resolved options and warns about each dangerous choice (see {@link WarningCodes}). */
-export function warnAboutDangerousConfig(options: ResolvedOptions, absoluteDisabled: boolean): void {
+export function warnAboutDangerousConfig(options: CheckedOptions, absoluteDisabled: boolean): void {
   const env = process.env.NODE_ENV;
   if (options.cookie !== undefined && !options.cookie.secure && env !== 'development') {
     warnOnce(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { codecEqual, decodeValue, defaultCodecLimits, encodeValue } from '../../src/core/codec.ts';
+import { decodeValue, defaultCodecLimits, encodeValue } from '../../src/core/codec.ts';
+import { codecEqual } from '../support/codec-equal.ts';
 import { CodecError, CorruptRecordError, ErrorCodes } from '../../src/core/errors.ts';
 
 function roundTrip(value: unknown): unknown {

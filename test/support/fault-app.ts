@@ -87,6 +87,19 @@ export async function startFaultApp(options: SessionsOptions): Promise<FaultApp>
         case '/login':
           await session.login(url.searchParams.get('user') ?? 'user');
           break;
+        case '/slow-rotate':
+          await session.load();
+          await gates.wait(url.searchParams.get('gate') ?? '');
+          await session.rotate();
+          break;
+        case '/slow-destroy':
+          await session.load();
+          await gates.wait(url.searchParams.get('gate') ?? '');
+          await session.destroy();
+          return void res.end('{}');
+        case '/revoke-user':
+          res.setHeader('content-type', 'application/json');
+          return void res.end(JSON.stringify(await sessions.revokeUser(url.searchParams.get('user') ?? '')));
         case '/slow-write': {
           await session.load();
           await gates.wait(url.searchParams.get('gate') ?? '');

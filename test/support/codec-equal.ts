@@ -1,6 +1,6 @@
 /**
  * Equality of session values as the codec sees them, used so that setting an equal value is not a
- * change. Kept apart from the codec's encode/decode walks; re-exported by `codec.ts`.
+ * change. Not used by core, which compares encoded text (session-values.ts): a reference the codec tests check the encoding against.
  */
 
 const ObjectProto = Object.prototype;
