@@ -2,29 +2,28 @@
  * `coatcheck/stores/redis`: sessions in Redis or Valkey, standalone or Cluster, through the client
  * you already have: an ioredis `Redis` or `Cluster`, or a node-redis (v5, v6) client or cluster.
  *
- * One hash per session, expired by the server itself (`PEXPIREAT`); create, update, touch and
- * delete are one-key Lua scripts, hence atomic and one round trip each, and valid on Cluster
- * (every script touches one key, so one hash slot). A patch is applied field by field inside the
- * script, so concurrent requests that change different keys never lose each other's writes.
- * The per-user index is a sorted set per user, maintained by separate one-key operations ordered so
- * that nothing is ever missing from it (see `redis/user-index.ts`).
+ * One hash per session, expired by the server itself (`PEXPIREAT`); every step is a one-key Lua
+ * script, hence atomic, and valid on Cluster (one key, one hash slot). A patch is applied field by
+ * field inside the script, so concurrent requests that change different keys never lose each
+ * other's writes. Standalone and Cluster run the same code: a rotation claims the old key before
+ * it writes the new one (`redis/rotation.ts`), endings follow a claim or a forwarder to the next
+ * key (`redis/ending.ts`), and the user limit is one script on the user's index (`redis/admission.ts`).
  *
  * This module imports no driver: clients are recognised by their methods.
  */
 import { ConfigError } from '../core/errors.ts';
-import type {
-  NewStoreRecord,
-  Store,
-  StoreEntry,
-  StorePatch,
-  StoreRecord,
-  StoreTouch,
-} from '../core/store.ts';
+import type { NewStoreRecord, Store, StoreEntry, StoreTouch, UserLimit } from '../core/store.ts';
+import { admit } from './redis/admission.ts';
+import { inBatches, type RedisContext } from './redis/context.ts';
 import { type RedisClientLike, type RedisDriver, redisDriver } from './redis/driver.ts';
-import { DATA, recordFields, recordFromHash } from './redis/record-hash.ts';
+import { endSession, endUserSessions } from './redis/ending.ts';
+import { readHash, recordFields } from './redis/record-hash.ts';
+import { rotateSession } from './redis/rotation.ts';
 import { globLiteral, scanSessions } from './redis/scan.ts';
-import { CREATE, DELETE, DELETE_OWNED, TOUCH, UPDATE } from './redis/scripts.ts';
-import { type IndexMember, type UserIndex, userIndex } from './redis/user-index.ts';
+import { CREATE, TOUCH } from './redis/scripts.ts';
+import { updateSession } from './redis/update.ts';
+import { memberState, type UserIndex, userIndex } from './redis/user-index.ts';
+import { MAX_HOPS } from './shared/contention.ts';
 
 export type {
   IoRedisLike,
@@ -49,31 +48,26 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
 }
 
-/** A Redis store: every capability. `purgeExpired` returns 0 (Redis expires sessions itself). */
+/**
+ * A Redis store: every capability. `purgeExpired` returns 0 (Redis expires sessions itself).
+ * `reportsExpired` is unset: native TTL cannot tell an expired session from a missing one.
+ */
 export type RedisStore = Store &
   Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
-
-/** Runs `task` over `items`, at most `width` at a time, keeping order. */
-async function inBatches<T, R>(
-  items: readonly T[],
-  width: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += width) {
-    results.push(...(await Promise.all(items.slice(i, i + width).map(task))));
-  }
-  return results;
-}
 
 /**
  * Creates a Redis session store.
  *
- * Round trips: get 1 (HGETALL); create 1 (+1 with a userId: the index add); update 1 (+1 to +2
- * when it changes the owner); touch 1; delete 1 (+1 when the session had an owner).
+ * Round trips: get 1 (HGETALL; +1 per hop when reading through a rotated-away key in its grace
+ * window); create 1 (+1 with a userId: the index; with a limit that is full, +2 to check the
+ * user's sessions, plus ending the evicted ones); update 1 (+1 to +2 when it changes the owner;
+ * more only while a rotation of that key is under way or when it follows a rotated-away key);
+ * touch 1; rotate 3 (+1 with a userId, as create); delete 1 (+1 when the session had an owner,
+ * +1 per key it was rotated to).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `client` is not an ioredis or node-redis client or
- * cluster, or `prefix` is not a string.
+ * cluster, or `prefix` is not a string. Operations throw ConflictError (`COATCHECK_CONFLICT`) when
+ * concurrent rotations or admissions keep outrunning them for 1.5 s.
  * @example
  * import { Redis } from 'ioredis';
  * const store = redisStore({ client: new Redis(process.env.REDIS_URL), prefix: 'myapp:' });
@@ -90,42 +84,34 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     throw new ConfigError('redisStore: `prefix` must be a string, e.g. "myapp:"');
   const sessionKey = (key: string) => `${prefix}s:${key}`;
   const index = userIndex(driver, prefix);
-
-  const read = async (key: string): Promise<StoreRecord | undefined> => {
-    const name = sessionKey(key);
-    return recordFromHash(await driver.command(name, ['HGETALL', name]));
-  };
+  const context: RedisContext = { driver, index, sessionKey };
+  const hgetall = (key: string) => driver.command(sessionKey(key), ['HGETALL', sessionKey(key)]);
 
   return {
     name: 'redis',
 
     async get(key) {
-      const record = await read(key);
-      return record && record.expiresAt > Date.now() ? record : undefined;
-    },
-
-    async create(key, record: NewStoreRecord) {
-      const now = Date.now();
-      // Index first: a crash between the two steps leaves a dangling member, never an unlisted session.
-      if (record.userId !== null && record.expiresAt > now) {
-        await index.add(record.userId, key, Math.max(record.expiresAt, record.absoluteExpiresAt));
+      let hop = key;
+      for (let seen = 0; seen < MAX_HOPS; seen++) {
+        const found = readHash(await hgetall(hop));
+        if (found === undefined) return undefined;
+        if (!('successor' in found)) return found.expiresAt > Date.now() ? found : undefined;
+        if (found.readableUntil <= Date.now()) return undefined;
+        hop = found.successor;
       }
-      const name = sessionKey(key);
-      const args = [String(now), String(record.expiresAt), ...recordFields(record)];
-      return Number(await driver.script(CREATE, name, args)) === 1;
+      return undefined;
     },
 
-    update: (key, patch) => update(driver, index, sessionKey(key), key, patch),
+    create: (key, record, limit) => create(context, key, record, limit),
+    update: (key, patch) => updateSession(context, key, patch),
 
     async touch(key, window: StoreTouch) {
       const args = [String(Date.now()), String(window.expiresAt), String(window.lastSeenAt)];
       return Number(await driver.script(TOUCH, sessionKey(key), args)) === 1;
     },
 
-    async delete(key) {
-      const reply = (await driver.script(DELETE, sessionKey(key), [])) as unknown[];
-      if (Number(reply[1]) === 1) await index.remove(String(reply[2]), key);
-    },
+    rotate: (oldKey, newKey, rotation) => rotateSession(context, oldKey, newKey, rotation),
+    delete: (key) => endSession(context, key),
 
     async close() {
       // The client belongs to the caller.
@@ -134,31 +120,21 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async listByUser(userId) {
       const members = await index.members(userId);
       const now = Date.now();
-      const records = await inBatches(members, 100, (member) => read(member.key));
+      const found = await inBatches(members, 100, async (member) => readHash(await hgetall(member.key)));
       const entries: StoreEntry[] = [];
       const dangling: string[] = [];
       members.forEach((member, i) => {
-        const record = records[i];
-        if (record?.userId === userId && record.expiresAt > now) entries.push({ key: member.key, record });
+        const hash = found[i];
+        // A forwarder is not listed, but stays indexed: deleteByUser must still find it.
+        if (hash !== undefined && 'successor' in hash) return;
+        if (hash?.userId === userId && hash.expiresAt > now) entries.push({ key: member.key, record: hash });
         else dangling.push(member.key);
       });
       await index.prune({ userId }, dangling);
       return entries;
     },
 
-    async deleteByUser(userId, exceptKey) {
-      const members = (await index.members(userId)).filter((member) => member.key !== exceptKey);
-      const now = String(Date.now());
-      const outcomes = await inBatches(members, 100, async (member: IndexMember) => {
-        const outcome = Number(await driver.script(DELETE_OWNED, sessionKey(member.key), [userId, now]));
-        // Deleted: unindex now. Not this user's (-1): dangling, pruned after the grace period.
-        if (outcome !== -1) await index.remove(userId, member.key);
-        return outcome;
-      });
-      const dangling = members.filter((_, i) => outcomes[i] === -1).map((member) => member.key);
-      await index.prune({ userId }, dangling);
-      return outcomes.filter((outcome) => outcome === 1).length;
-    },
+    deleteByUser: (userId, exceptKey) => endUserSessions(context, userId, exceptKey),
 
     async purgeExpired() {
       // Sessions expire natively; what is left to clean are index members whose session is gone.
@@ -168,62 +144,48 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async count() {
-      return (await driver.scan(`${globLiteral(prefix)}s:*`)).length;
+      // Rotated-away keys are hashes too, but not records: only hashes with an expiry field count.
+      const names = await driver.scan(`${globLiteral(prefix)}s:*`);
+      const held = await inBatches(names, 100, (name) => driver.command(name, ['HEXISTS', name, 'm:e']));
+      return held.filter((reply) => Number(reply) === 1).length;
     },
 
     scan: (scanOptions) => scanSessions(driver, prefix, scanOptions),
   };
 }
 
-async function update(
-  driver: RedisDriver,
-  index: UserIndex,
-  name: string,
+/** Inserts a record; with an owner, indexes it right after (under `limit` when given). */
+async function create(
+  context: RedisContext,
   key: string,
-  patch: StorePatch,
-): Promise<boolean> {
-  const owner = patch.userId;
-  // Moving the session to a user: index first (provisional TTL), as in create.
-  if (typeof owner === 'string' && patch.expiresAt > Date.now()) await index.add(owner, key, patch.expiresAt);
-  const set = Object.entries(patch.set);
-  const args = [
-    String(Date.now()),
-    String(patch.expiresAt),
-    String(patch.lastSeenAt),
-    owner === undefined ? 'k' : owner === null ? 'c' : 's',
-    owner ?? '',
-    String(set.length),
-  ];
-  for (const [field, value] of set) args.push(DATA + field, value);
-  for (const field of patch.del) args.push(DATA + field);
-  const reply = (await driver.script(UPDATE, name, args)) as unknown[];
-  const ok = Number(reply[0]) === 1;
-  if (owner === undefined) return ok;
-  if (!ok) {
-    // Nothing was moved (the session is gone), so the member just added is dangling.
-    if (typeof owner === 'string') await index.remove(owner, key);
-    return false;
+  record: NewStoreRecord,
+  limit: UserLimit | undefined,
+): Promise<boolean | 'limit'> {
+  const { driver, index, sessionKey } = context;
+  const name = sessionKey(key);
+  const now = Date.now();
+  const args = [String(now), String(record.expiresAt), ...recordFields(record)];
+  if (Number(await driver.script(CREATE, name, args)) !== 1) return false;
+  if (record.userId === null || record.expiresAt <= now) return true;
+  const deadline = Math.max(record.expiresAt, record.absoluteExpiresAt);
+  if (limit === undefined) await index.add(record.userId, key, deadline);
+  else if ((await admit(context, record.userId, key, deadline, limit)) === 'limit') {
+    // Never indexed and its key never handed out: nobody saw it.
+    await driver.command(name, ['DEL', name]);
+    return 'limit';
   }
-  const previous = Number(reply[1]) === 1 ? String(reply[2]) : null;
-  const absolute = Number(reply[3]);
-  const followUps: Promise<unknown>[] = [];
-  if (previous !== null && previous !== owner) followUps.push(index.remove(previous, key));
-  if (typeof owner === 'string' && absolute > patch.expiresAt)
-    followUps.push(index.add(owner, key, absolute));
-  await Promise.all(followUps);
   return true;
 }
 
-/** Prunes one user's set (found by SCAN) of members whose session is gone or owned by another user. */
+/** Prunes one user's set (found by SCAN) of members whose session is gone or another user's. */
 async function pruneIndex(driver: RedisDriver, index: UserIndex, indexKeyName: string, prefix: string) {
   const userId = indexKeyName.slice(prefix.length + 2);
   const reply = (await driver.command(indexKeyName, ['ZRANGE', indexKeyName, '0', '-1'])) as unknown[];
   const now = Date.now();
   const dangling: string[] = [];
   await inBatches(reply.map(String), 100, async (key) => {
-    const name = `${prefix}s:${key}`;
-    const [owner, expiresAt] = (await driver.command(name, ['HMGET', name, 'm:u', 'm:e'])) as unknown[];
-    if (owner !== userId || !(Number(expiresAt) > now)) dangling.push(key);
+    const state = await memberState(driver, `${prefix}s:${key}`, now);
+    if (state.kind === 'dead' || state.owner !== userId) dangling.push(key);
   });
   await index.prune({ index: indexKeyName }, dangling);
 }

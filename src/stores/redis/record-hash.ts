@@ -1,10 +1,20 @@
 /**
- * A session record as the fields of one Redis hash, and back. Field names are described in
- * `scripts.ts`: `m:*` metadata, `d:<name>` data.
+ * A session key's Redis hash, and back. The fields are described in `scripts.ts`: `m:*` record
+ * metadata (a claim adds `m:n`, `m:t`), `d:<name>` data, `f:*` a rotated-away key's forwarder.
  */
 import type { NewStoreRecord, StoreRecord } from '../../core/store.ts';
 
 export const DATA = 'd:';
+
+/** What a rotated-away key holds instead of a record (see `rotation-scripts.ts`). */
+export interface ForwardHash {
+  /** The key the session moved to. */
+  readonly successor: string;
+  /** Until when (ms) `get` still answers with the successor's record. */
+  readonly readableUntil: number;
+  /** Whether `update` follows to the successor. */
+  readonly forwardWrites: boolean;
+}
 
 /** Flat field/value list for HSET. */
 export function recordFields(record: NewStoreRecord): string[] {
@@ -25,8 +35,18 @@ export function recordFields(record: NewStoreRecord): string[] {
   return fields;
 }
 
-/** The record in an HGETALL reply, or `undefined` for an empty hash (missing key). */
+/** The record in an HGETALL reply, or `undefined` for a missing key or a forwarder. */
 export function recordFromHash(reply: unknown): StoreRecord | undefined {
+  return fieldsOf(reply).record();
+}
+
+/** An HGETALL reply as the record, the forwarder, or `undefined` for a missing key. */
+export function readHash(reply: unknown): StoreRecord | ForwardHash | undefined {
+  const fields = fieldsOf(reply);
+  return fields.record() ?? fields.forward();
+}
+
+function fieldsOf(reply: unknown): RecordFields {
   const fields = new RecordFields();
   if (Array.isArray(reply)) {
     for (let i = 0; i + 1 < reply.length; i += 2) fields.add(String(reply[i]), reply[i + 1]);
@@ -38,7 +58,7 @@ export function recordFromHash(reply: unknown): StoreRecord | undefined {
     const object = reply as Record<string, unknown>;
     for (const field in object) if (Object.hasOwn(object, field)) fields.add(field, object[field]);
   }
-  return fields.record();
+  return fields;
 }
 
 /** Sorts hash fields into data values and metadata as they arrive. */
@@ -63,6 +83,16 @@ class RecordFields {
       expiresAt: Number(meta['m:e']),
       absoluteExpiresAt: Number(meta['m:a']),
       rev: Number(meta['m:r']),
+    };
+  }
+
+  forward(): ForwardHash | undefined {
+    const successor = this.meta['f:s'];
+    if (successor === undefined) return undefined;
+    return {
+      successor,
+      readableUntil: Number(this.meta['f:r']),
+      forwardWrites: this.meta['f:w'] === '1',
     };
   }
 }

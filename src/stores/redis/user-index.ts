@@ -1,19 +1,24 @@
 /**
  * The per-user index: one sorted set per user (`<prefix>u:<userId>`), member = store key,
- * score = when the member was added (app clock).
+ * score = when the member was added (app clock), negative while an eviction is ending it.
  *
  * On Redis Cluster a user's set and that user's sessions live in different hash slots, and a
  * session can change owner, so no hash tag can keep them together. Index maintenance is therefore
- * a separate one-key operation, ordered so that a crash or a race leaves at worst a *dangling*
- * member (a member whose session is gone or now belongs to someone else), never a live session
- * missing from its owner's set: the member is added before the session is created or moved to the
- * user, and removed only after the session was deleted or moved away. Every read verifies each
- * member against its session (owner and expiry), and dangling members are pruned lazily by
- * `listByUser`, `deleteByUser` and `purgeExpired` once they are older than {@link PRUNE_GRACE_MS}
- * (a younger one may belong to a create or login still in flight).
+ * a separate one-key operation, and the set is the one source of truth for "this user's sessions"
+ * (the user limit is decided by one script on it, `ADMIT`). Two orders keep it honest:
+ * - A new session (create, rotation) is indexed right *after* its hash is written. Until then its
+ *   key has not been handed to anyone, so nobody can miss it; and so a member whose hash is
+ *   missing or expired is dead for good, and the admission drops it at once.
+ * - A live session moving to a user is indexed *before* the move, and leaves a set only after it
+ *   was deleted or moved away, so a crash leaves at worst a *dangling* member (its session now
+ *   another user's), never a reachable session missing from its owner's set.
+ * A rotated-away key stays a member of its old owner's set while it forwards, so `deleteByUser`
+ * can end what it moved to. Every read verifies each member against its hash (owner, expiry,
+ * forwarder), and dangling members are pruned lazily by `listByUser`, `deleteByUser` and
+ * `purgeExpired` once older than {@link PRUNE_GRACE_MS} (a younger one may belong to a move in flight).
  */
 import type { RedisDriver } from './driver.ts';
-import { INDEX_ADD, INDEX_PRUNE } from './scripts.ts';
+import { INDEX_ADD, INDEX_PRUNE } from './index-scripts.ts';
 
 /** How old a dangling member must be before it may be pruned. */
 export const PRUNE_GRACE_MS = 60_000;
@@ -23,6 +28,12 @@ export interface IndexMember {
   readonly key: string;
   readonly addedAt: number;
 }
+
+/** What an index member's key holds, as far as the index cares (see {@link memberState}). */
+export type MemberState =
+  | { readonly kind: 'live'; readonly owner: string | null; readonly lastSeenAt: number }
+  | { readonly kind: 'forward'; readonly owner: string | null }
+  | { readonly kind: 'dead' };
 
 export function userIndex(driver: RedisDriver, prefix: string) {
   const indexKey = (userId: string) => `${prefix}u:${userId}`;
@@ -53,6 +64,23 @@ export function userIndex(driver: RedisDriver, prefix: string) {
 }
 
 export type UserIndex = ReturnType<typeof userIndex>;
+
+/** Reads what the session hash `name` holds (one HMGET): a live record, a forwarder, or nothing live. */
+export async function memberState(driver: RedisDriver, name: string, now: number): Promise<MemberState> {
+  const [expiresAt, lastSeenAt, owner, successor, forwardOwner] = (await driver.command(name, [
+    'HMGET',
+    name,
+    'm:e',
+    'm:l',
+    'm:u',
+    'f:s',
+    'f:u',
+  ])) as unknown[];
+  if (successor != null)
+    return { kind: 'forward', owner: forwardOwner == null ? null : String(forwardOwner) };
+  if (expiresAt == null || !(Number(expiresAt) > now)) return { kind: 'dead' };
+  return { kind: 'live', owner: owner == null ? null : String(owner), lastSeenAt: Number(lastSeenAt) };
+}
 
 /** ZRANGE … WITHSCORES as members: a flat [member, score, …] list (RESP2) or [member, score] pairs (RESP3). */
 export function membersOf(reply: unknown[]): IndexMember[] {

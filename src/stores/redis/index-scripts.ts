@@ -1,0 +1,74 @@
+/**
+ * The Lua scripts on one user's index key (a sorted set: member = session key, score = when it
+ * was added, app clock; a negative score marks a session an eviction is ending). Each touches only
+ * KEYS[1], so it runs in the index's own slot on Redis Cluster. See `user-index.ts`.
+ */
+import { luaScript } from './driver.ts';
+
+/**
+ * ARGV: member, addedAt, ttlMs → adds it and extends (never shortens) the index key's TTL.
+ */
+export const INDEX_ADD = luaScript(`
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local want = tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < want then redis.call('PEXPIRE', KEYS[1], want) end
+return 1
+`);
+
+/**
+ * ARGV: cutoff, member, … → removes the named members added at or before `cutoff`; a member
+ * added later may belong to a move to this user still in flight, so it stays. Returns how many went.
+ */
+export const INDEX_PRUNE = luaScript(`
+local removed = 0
+for i = 2, #ARGV do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) <= tonumber(ARGV[1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
+`);
+
+/**
+ * The user limit's one atomic decision. ARGV: now, max, mode ('r' reject | 'e' evictOldest),
+ * member, ttlMs, replacing (the rotated-away key, or ''), verified ('0'|'1'), nDead, dead…,
+ * nForwarders, forwarders…, then the eviction candidates, least recently seen first.
+ *
+ * Removes the `dead` members (the caller saw their sessions gone or expired: final), then counts
+ * every member with a non-negative score except forwarders, `replacing` and `member` itself: a
+ * member the caller has not seen (a parallel create just admitted) counts as live.
+ * → {1, victim…} admitted (the victims' scores are made negative, so they count no more while the
+ *   caller ends them); {0} refused ('reject', verified); {2, member, score, …} full by an
+ *   unverified count, or too few known candidates to evict: the caller checks these members'
+ *   sessions and asks again.
+ */
+export const ADMIT = luaScript(`
+local idx = KEYS[1]
+local now, max = tonumber(ARGV[1]), tonumber(ARGV[2])
+local i = 8
+for j = i + 1, i + tonumber(ARGV[i]) do redis.call('ZREM', idx, ARGV[j]) end
+i = i + tonumber(ARGV[i]) + 1
+local skip = {[ARGV[4]] = true, [ARGV[6]] = true}
+for j = i + 1, i + tonumber(ARGV[i]) do skip[ARGV[j]] = true end
+i = i + tonumber(ARGV[i]) + 1
+local present, count = {}, 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', idx, 0, '+inf')) do
+  present[m] = true
+  if not skip[m] then count = count + 1 end
+end
+local victims = {}
+if count >= max then
+  if ARGV[7] ~= '1' then return {2, redis.call('ZRANGE', idx, 0, -1, 'WITHSCORES')} end
+  if ARGV[3] == 'r' then return {0} end
+  for j = i, #ARGV do
+    local v = ARGV[j]
+    if #victims <= count - max and present[v] and not skip[v] then victims[#victims + 1] = v end
+  end
+  if #victims <= count - max then return {2, redis.call('ZRANGE', idx, 0, -1, 'WITHSCORES')} end
+  for _, v in ipairs(victims) do redis.call('ZADD', idx, -now, v) end
+end
+redis.call('ZADD', idx, now, ARGV[4])
+if redis.call('PTTL', idx) < tonumber(ARGV[5]) then redis.call('PEXPIRE', idx, ARGV[5]) end
+return {1, unpack(victims)}
+`);
