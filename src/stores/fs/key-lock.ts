@@ -138,7 +138,8 @@ export class KeyLocks {
       if (Date.now() >= deadline) {
         throw new StoreUnavailableError(
           operation,
-          `fsStore: ${operation} waited ${this.#timing.timeoutMs} ms for the lock ${path}. Another process holds it; a lock older than lockStaleMs is removed.`,
+          // The lock's name is a store key: never in a message (messages end up in logs).
+          `fsStore: ${operation} waited ${this.#timing.timeoutMs} ms for a lock in ${this.#directory}. Another process holds it; a lock older than lockStaleMs is removed.`,
         );
       }
       await sleep(Math.min(2 ** Math.min(attempt, 5), 25) + Math.random() * 3);
