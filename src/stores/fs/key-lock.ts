@@ -1,5 +1,6 @@
 /**
- * Mutual exclusion per store key: a promise chain within this process, a lock file across processes.
+ * Mutual exclusion per store key (or per user, under a name no key can have): a promise chain
+ * within this process, a lock file across processes.
  *
  * The lock file `locks/<key>.lock` is created with `open(..., 'wx')` (O_CREAT|O_EXCL, atomic on
  * local filesystems) and holds `pid hostname`. A lock is presumed abandoned, and removed, when its
@@ -78,6 +79,17 @@ export class KeyLocks {
     return result;
   }
 
+  /**
+   * Runs `body` while holding every lock of `names`, taken one after another in the order given.
+   * Callers that take several pass them in one fixed order (user locks first, then keys sorted),
+   * so two operations never wait for each other's locks.
+   */
+  runAll<T>(operation: string, names: readonly string[], body: () => Promise<T>): Promise<T> {
+    const [first, ...rest] = names;
+    if (first === undefined) return body();
+    return this.run(operation, first, () => this.runAll(operation, rest, body));
+  }
+
   /** Whether a lock file (or a broken lock's leftover) is abandoned. */
   async isAbandoned(path: string): Promise<boolean> {
     try {
@@ -126,7 +138,8 @@ export class KeyLocks {
       if (Date.now() >= deadline) {
         throw new StoreUnavailableError(
           operation,
-          `fsStore: ${operation} waited ${this.#timing.timeoutMs} ms for the lock ${path}. Another process holds it; a lock older than lockStaleMs is removed.`,
+          // The lock's name is a store key: never in a message (messages end up in logs).
+          `fsStore: ${operation} waited ${this.#timing.timeoutMs} ms for a lock in ${this.#directory}. Another process holds it; a lock older than lockStaleMs is removed.`,
         );
       }
       await sleep(Math.min(2 ** Math.min(attempt, 5), 25) + Math.random() * 3);

@@ -41,8 +41,23 @@ export function encodeRecord(key: string, record: StoreRecord): string {
   });
 }
 
-function isTime(value: unknown): value is number {
+/** Whether `value` is an instant or count as files hold them: a safe integer. */
+export function isTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/**
+ * The JSON object in a file's text (an empty object for `null`, so field checks fail cleanly).
+ * @throws CorruptRecordError (`COATCHECK_CORRUPT_RECORD`) when the text is not JSON.
+ */
+export function parseObject(text: string, path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptRecordError(`fsStore: ${path} is not valid JSON.`, error);
+  }
+  return (parsed ?? {}) as Record<string, unknown>;
 }
 
 /**
@@ -50,13 +65,7 @@ function isTime(value: unknown): value is number {
  * @throws CorruptRecordError (`COATCHECK_CORRUPT_RECORD`) when it is not a record of this format.
  */
 export function decodeRecord(text: string, path: string): RecordFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CorruptRecordError(`fsStore: ${path} is not valid JSON.`, error);
-  }
-  const file = (parsed ?? {}) as Record<string, unknown>;
+  const file = parseObject(text, path);
   const data = file.data as Record<string, unknown> | null | undefined;
   const valid =
     file.v === FILE_VERSION &&
@@ -90,8 +99,11 @@ export function decodeRecord(text: string, path: string): RecordFile {
   };
 }
 
-/** Reads and decodes `path`; `undefined` when it does not exist. */
-export async function readRecordFile(path: string): Promise<RecordFile | undefined> {
+/** Reads `path` and decodes it with `decode`; `undefined` when the file does not exist. */
+export async function readDecoded<T>(
+  path: string,
+  decode: (text: string, path: string) => T,
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -99,7 +111,12 @@ export async function readRecordFile(path: string): Promise<RecordFile | undefin
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw error;
   }
-  return decodeRecord(text, path);
+  return decode(text, path);
+}
+
+/** Reads and decodes the session file at `path`; `undefined` when it does not exist. */
+export function readRecordFile(path: string): Promise<RecordFile | undefined> {
+  return readDecoded(path, decodeRecord);
 }
 
 /** Codes of filesystems without hard links, where an exclusive create falls back to rename. */

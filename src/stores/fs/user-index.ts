@@ -25,7 +25,20 @@ export class UserIndex {
 
   /** The directory holding `userId`'s markers. */
   userDirectory(userId: string): string {
-    return join(this.#directory, createHash('sha256').update(userId).digest('base64url'));
+    return join(this.#directory, this.#hash(userId));
+  }
+
+  #hash(userId: string): string {
+    return createHash('sha256').update(userId).digest('base64url');
+  }
+
+  /**
+   * The name of `userId`'s lock in `KeyLocks`. Held by every operation that adds a session
+   * to the user (so a limit is checked and applied atomically) and by `deleteByUser`. The `~`
+   * cannot occur in a store key, so a user lock never shares a file with a key's.
+   */
+  lockName(userId: string): string {
+    return `~user.${this.#hash(userId)}`;
   }
 
   /** Adds `key` to `userId`'s list (idempotent). */
