@@ -37,6 +37,13 @@ export type StoreWrite =
       readonly key: string;
       readonly record: NewStoreRecord;
       readonly limit: UserLimit | undefined;
+      /**
+       * The request presented a well-formed ticket the store did not know: possibly one a rotation
+       * just replaced. Its changes first go through it as an update (a rotated-away key forwards
+       * them to the rotated session, so a write racing a rotation is kept); only if no session
+       * takes them is a new one created.
+       */
+      readonly through: { readonly key: string; readonly patch: StorePatch } | undefined;
     }
   | { readonly kind: 'update'; readonly key: string; readonly patch: StorePatch }
   | { readonly kind: 'touch'; readonly key: string; readonly window: StoreTouch }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { codecEqual, decodeValue, encodeValue } from '../../src/core/codec.ts';
+import { decodeValue, encodeValue } from '../../src/core/codec.ts';
 import { CorruptRecordError } from '../../src/core/errors.ts';
+import { codecEqual } from '../support/codec-equal.ts';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 const limits = { maxDepth: 64, maxBytes: 1 << 24 };
