@@ -18,7 +18,16 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const DRIVERS = ['better-sqlite3', 'ioredis', 'redis', '@redis/client', 'pg', 'mysql2', 'memcache-client'];
+const DRIVERS = [
+  'better-sqlite3',
+  'ioredis',
+  'redis',
+  '@redis/client',
+  'pg',
+  'mysql2',
+  'memcache-client',
+  '@aws-sdk/client-dynamodb',
+];
 const FRAMEWORKS = ['express', 'express4', 'fastify', 'hono', '@hono/node-server', 'koa', 'koa2'];
 
 /** Entry points and the one framework each may load. */
