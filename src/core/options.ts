@@ -34,6 +34,14 @@ export interface SessionCookieOptions {
   readonly path?: string;
   /** CHIPS partitioned cookie; requires `secure`. Default `false`. */
   readonly partitioned?: boolean;
+  /**
+   * Send every session cookie with `Max-Age` and `Expires` equal to the remaining idle window, so it
+   * survives a browser restart (express-session's `cookie.maxAge` with `rolling`, tower-sessions'
+   * default). It is re-sent whenever the window slides (at most once per `touchAfter`) and never
+   * outlives the absolute deadline. A remembered session (`rememberMe(true)`) keeps its longer
+   * window either way. Default `false`: a browser-session cookie until `rememberMe(true)`.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Options of {@link createSessions}. */
@@ -141,6 +149,7 @@ export interface ResolvedCookie {
   readonly domain: string | undefined;
   readonly path: string;
   readonly partitioned: boolean;
+  readonly persistent: boolean;
 }
 
 /** An absolute deadline far enough away to mean "none", still exact as a double and as bigint ms. */
@@ -255,6 +264,7 @@ function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
     ['secure', secure],
     ['httpOnly', cookie.httpOnly ?? true],
     ['partitioned', cookie.partitioned ?? false],
+    ['persistent', cookie.persistent ?? false],
   ] as const) {
     if (typeof value !== 'boolean')
       throw new ConfigError(
@@ -283,6 +293,7 @@ function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
     domain,
     path,
     partitioned: cookie.partitioned ?? false,
+    persistent: cookie.persistent ?? false,
   };
 }
 
