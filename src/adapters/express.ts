@@ -2,7 +2,7 @@
  * Express adapter (Express 4 and 5): `app.use(session(sessions))` gives every request
  * `req.session`, committed before the response's first byte, `res.redirect`, `res.sendFile` and
  * streamed responses included (writeHead/write/end are held until the commit settles; see
- * express-hold.ts for how, cheaply).
+ * express/hold.ts for how, cheaply).
  * A store failure while committing reaches `next(err)` as a StoreUnavailableError (`status` 503),
  * so Express's error handling answers it. Imports nothing from Express at runtime.
  */
@@ -10,8 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
 import { Session, type SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
-import { loadAndHold } from './express-hold.ts';
-import type { SessionMigration } from './express-session-migration.ts';
+import { loadAndHold } from './express/hold.ts';
+import type { SessionMigration } from './express/session-migration.ts';
 
 /**
  * Declaration-merging hook for the type of `req.session`. Without it `req.session` is a
@@ -119,7 +119,7 @@ export {
   expressSessionMigration,
   type LegacyStore,
   type SessionMigration,
-} from './express-session-migration.ts';
+} from './express/session-migration.ts';
 
 /**
  * The session of `req`, typed from `sessions`. Throws a TypeError naming the fix when the

@@ -11,8 +11,8 @@ import type { CsrfGuardOptions } from '../core/csrf.ts';
 import { CoatcheckError } from '../core/errors.ts';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
+import { csrfFailureResponse, verifyRequestCsrf } from './web/csrf.ts';
 import { applyCommit, errorResponse, loadSession } from './web.ts';
-import { csrfFailureResponse, verifyRequestCsrf } from './web-csrf.ts';
 
 /** The context variables the middleware sets: use as `new Hono<{ Variables: SessionVariables<Data> }>()`. */
 export interface SessionVariables<Data extends SessionData = SessionData> {

@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session, SessionData } from '../core/session.ts';
 import type { Sessions } from '../core/sessions.ts';
-import { loadRequestSession } from './node-request.ts';
-import { holdOnInstance, sendError } from './response-hold.ts';
+import { loadRequestSession } from './node/request.ts';
+import { holdOnInstance, sendError } from './node/response-hold.ts';
 
 /** Options of the node adapter. */
 export interface NodeAdapterOptions {
@@ -77,5 +77,5 @@ export function withSessions<Data extends SessionData>(
 }
 
 export type { CsrfGuardOptions } from '../core/csrf.ts';
-export { verifyNodeCsrf, withCsrf } from './node-csrf.ts';
-export { loadUpgradeSession, type ReadonlySession, type UpgradeSessionOptions } from './node-upgrade.ts';
+export { verifyNodeCsrf, withCsrf } from './node/csrf.ts';
+export { loadUpgradeSession, type ReadonlySession, type UpgradeSessionOptions } from './node/upgrade.ts';

@@ -114,4 +114,4 @@ export function errorResponse(error: unknown): Response {
 }
 
 export type { CsrfGuardOptions } from '../core/csrf.ts';
-export { csrfFailureResponse, verifyRequestCsrf, withCsrf } from './web-csrf.ts';
+export { csrfFailureResponse, verifyRequestCsrf, withCsrf } from './web/csrf.ts';

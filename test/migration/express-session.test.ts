@@ -10,13 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import { createClient } from 'redis';
+import { unsignCookie } from '../../src/adapters/express/session-migration.ts';
 import {
   expressSessionMigration,
   type LegacyStore,
   type SessionMigration,
   session,
 } from '../../src/adapters/express.ts';
-import { unsignCookie } from '../../src/adapters/express-session-migration.ts';
 import { createSessions, type Sessions } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { listen } from '../http/apps/listen.ts';

@@ -16,10 +16,10 @@
  * response is no node:http ServerResponse, or if another coatcheck hold is already on it.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import { Session, type SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
-import { type ClientIpOptions, loadRequestSession } from './node-request.ts';
-import { HELD_METHODS, type HeldMethods, holdOnInstance, ResponseHold } from './response-hold.ts';
+import { Session, type SessionData } from '../../core/session.ts';
+import type { Sessions } from '../../core/sessions.ts';
+import { type ClientIpOptions, loadRequestSession } from '../node/request.ts';
+import { HELD_METHODS, type HeldMethods, holdOnInstance, ResponseHold } from '../node/response-hold.ts';
 
 /** Where a response's hold is kept in `res.locals` (not enumerable: templates never see it). */
 const HOLD = Symbol('coatcheck.hold');

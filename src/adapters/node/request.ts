@@ -3,8 +3,8 @@
  * header, and the request metadata core records at login. Shared by the node and Express adapters.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Session, SessionData } from '../core/session.ts';
-import type { LoadHooks, Sessions } from '../core/sessions.ts';
+import type { Session, SessionData } from '../../core/session.ts';
+import type { LoadHooks, Sessions } from '../../core/sessions.ts';
 
 /** How to find the client IP: a custom lookup, else the socket (or X-Forwarded-For if trusted). */
 export interface ClientIpOptions {

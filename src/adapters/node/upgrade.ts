@@ -4,9 +4,9 @@
  * never extended (the connection's own lifetime is the app's to bound).
  */
 import type { IncomingMessage } from 'node:http';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import { CsrfError } from '../../core/errors.ts';
+import type { Session, SessionData } from '../../core/session.ts';
+import type { Sessions } from '../../core/sessions.ts';
 
 /** What an upgrade handler may do with its session: read, never write. */
 export interface ReadonlySession<Data extends SessionData = SessionData> {

@@ -8,8 +8,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StoreUnavailableError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import { StoreUnavailableError } from '../../core/errors.ts';
+import type { Session, SessionData } from '../../core/session.ts';
 
 /** The part of a connect/express-session store the migration uses (MemoryStore, connect-redis...). */
 export interface LegacyStore {

@@ -3,9 +3,9 @@
  * must carry the session's CSRF token and must not come from another site.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../../core/csrf.ts';
+import { CsrfError } from '../../core/errors.ts';
+import type { Session, SessionData } from '../../core/session.ts';
 
 type Handler<Data extends SessionData> = (
   req: IncomingMessage,

@@ -1,9 +1,9 @@
 /**
  * Opt-in CSRF protection for the Web (Fetch API) adapter, also used by the Hono adapter.
  */
-import { type CsrfGuardOptions, csrfRequestOf, isSafeMethod, verifyCsrf } from '../core/csrf.ts';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import { type CsrfGuardOptions, csrfRequestOf, isSafeMethod, verifyCsrf } from '../../core/csrf.ts';
+import { CsrfError } from '../../core/errors.ts';
+import type { Session, SessionData } from '../../core/session.ts';
 
 /**
  * Verifies the CSRF token of a Request: the `x-csrf-token` header, else the `_csrf` field of a

@@ -6,14 +6,14 @@
  *
  * How the calls reach the hold is up to the caller: the node adapter patches the response object
  * itself (`holdOnInstance`); the Express adapter routes them through methods defined once on
- * Express's response prototype (see express-hold.ts), which is much cheaper per request.
+ * Express's response prototype (see express/hold.ts), which is much cheaper per request.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { CommitResult } from '../core/commit.ts';
-import { CoatcheckError } from '../core/errors.ts';
-import { mergeVary, responseHeaders } from '../core/response-headers.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import type { CommitResult } from '../../core/commit.ts';
+import { CoatcheckError } from '../../core/errors.ts';
+import { mergeVary, responseHeaders } from '../../core/response-headers.ts';
+import type { Session, SessionData } from '../../core/session.ts';
+import type { Sessions } from '../../core/sessions.ts';
 
 type WriteArgs = Parameters<ServerResponse['write']>;
 type EndArgs = Parameters<ServerResponse['end']>;
