@@ -2,9 +2,16 @@
  * Loads the session of a node:http request (no I/O): the ticket from the cookie or the configured
  * header, and the request metadata core records at login. Shared by the node and Express adapters.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Session, SessionData } from '../../core/session.ts';
-import type { LoadHooks, Sessions } from '../../core/sessions.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoadHooks, Session, SessionData, Sessions } from '../../index.ts';
+import { loadInput, nodeHeader, requestContext } from '../kit/request.ts';
+
+/** A request handler that receives the session. */
+export type SessionHandler<Data extends SessionData> = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  session: Session<Data>,
+) => void | Promise<void>;
 
 /** How to find the client IP: a custom lookup, else the socket (or X-Forwarded-For if trusted). */
 export interface ClientIpOptions {
@@ -19,27 +26,21 @@ export function loadRequestSession<Data extends SessionData>(
   options: ClientIpOptions,
   hooks?: LoadHooks<Data>,
 ): Session<Data> {
-  const headerName = sessions.options.header?.name;
-  const rawHeader = headerName === undefined ? undefined : req.headers[headerName];
   const lookup = options.clientIp;
   const trustProxy = options.trustProxy === true;
-  return sessions.load(
-    {
-      cookie: req.headers.cookie,
-      header: Array.isArray(rawHeader) ? rawHeader[0] : rawHeader,
-      // Only login() records the IP, so it is looked up then: Express's req.ip walks the
-      // `trust proxy` rules and the socket address is a getpeername() call, on every request otherwise.
-      ip: () => (lookup === undefined ? clientIp(req, trustProxy) : lookup(req)),
-      userAgent: req.headers['user-agent'],
-    },
-    hooks,
-  );
+  const input = loadInput(sessions, req.headers, nodeHeader, {
+    // Only login() records the IP, so it is looked up then: Express's req.ip walks the
+    // `trust proxy` rules and the socket address is a getpeername() call, on every request otherwise.
+    ip: () => (lookup === undefined ? clientIp(req, trustProxy) : lookup(req)),
+    // Express rewrites req.url inside mounted apps; originalUrl keeps the whole path.
+    context: () => requestContext(req.method, (req as { originalUrl?: string }).originalUrl ?? req.url),
+  });
+  return sessions.load(input, hooks);
 }
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    const first = nodeHeader(req.headers, 'x-forwarded-for')?.split(',')[0]?.trim();
     if (first) return first;
   }
   return req.socket.remoteAddress;
