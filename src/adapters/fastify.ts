@@ -79,7 +79,7 @@ export function coatcheck<Data extends SessionData>(
     const input = loadInput(sessions, request.headers, nodeHeader, {
       // A getter (trust-proxy rules or the peer address): read only if login() records it.
       ip: () => request.ip,
-      context: () => requestContext(request.method, request.routeOptions.url ?? request.url),
+      context: () => requestContext(request.method, request.url),
     });
     request.session = sessions.load(input) as unknown as Session<RegisteredSessionData>;
     next();
