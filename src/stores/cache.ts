@@ -89,20 +89,15 @@ export function cacheStore(options: CacheStoreOptions): Store {
   const listByUser = back.listByUser?.bind(back);
 
   /**
-   * Runs a back-store write, then invalidates what `changed` names, even when the write failed:
-   * it may have happened without its answer coming back.
+   * Runs a back-store write, then invalidates what `changed` names for its outcome. Only once the
+   * back store acknowledged it: a write that failed was answered with an error (a 503), and its
+   * session's cached state stays readable through a back-store outage (a destroy the back store
+   * did not make is not reported done, so nothing it ended is served).
    */
-  const writing = async <T>(
-    write: () => Promise<T>,
-    changed: (outcome: T | undefined) => [string[], Move[]?],
-  ) => {
-    let outcome: T | undefined;
-    try {
-      outcome = await write();
-      return outcome;
-    } finally {
-      await tier.invalidate(...changed(outcome));
-    }
+  const writing = async <T>(write: () => Promise<T>, changed: (outcome: T) => [string[], Move[]?]) => {
+    const outcome = await write();
+    await tier.invalidate(...changed(outcome));
+    return outcome;
   };
   /**
    * The user's sessions that a write under `limit` might evict: listed before it, since the back
@@ -147,14 +142,8 @@ export function cacheStore(options: CacheStoreOptions): Store {
       return writing(
         () => back.rotate(oldKey, newKey, rotation),
         (outcome) => {
-          // Unknown (the call failed) counts as rotated: remembering a move that did not happen only
-          // keeps the old key out of the front until forwardUntil.
-          const moved =
-            outcome === undefined || outcome === 'rotated'
-              ? newKey
-              : outcome === 'superseded'
-                ? null
-                : undefined;
+          // Superseded: another rotation moved the key, to a successor this process may not know.
+          const moved = outcome === 'rotated' ? newKey : outcome === 'superseded' ? null : undefined;
           const moves: Move[] = moved === undefined ? [] : [[oldKey, moved, rotation.forwardUntil]];
           return [[oldKey, newKey, ...victims], moves];
         },
