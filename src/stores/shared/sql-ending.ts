@@ -9,7 +9,7 @@
  *   half-way leaves the forwarder in place and ending the old key again still finishes the job.
  */
 import type { UserLimit } from '../../core/store.ts';
-import { MAX_HOPS } from './sql-forwarding.ts';
+import { MAX_HOPS } from './contention.ts';
 import { type LimitCandidate, planUserLimit } from './user-limit.ts';
 
 /** The statements behind {@link endSessions}, run by each store in its dialect. */

@@ -7,13 +7,8 @@
  * remembered (only a purge or a create after `forwardUntil` reuses its key).
  */
 import type { RotateOutcome, StoreRecord } from '../../core/store.ts';
+import { MAX_HOPS } from './contention.ts';
 import { forwarderOf, type SqlRow, toRecord } from './sql-row.ts';
-
-/**
- * Most hops followed along a chain of rotations. A chain is one or two hops in practice (a key
- * rotated again inside its grace window); the bound only guards against a corrupted table.
- */
-export const MAX_HOPS = 64;
 
 /** Reads the row at a key, forwarding columns included (`undefined` when there is none). */
 export type RowReader = (key: string) => Promise<SqlRow | undefined> | SqlRow | undefined;
