@@ -4,9 +4,9 @@
  * stores in `coatcheck/stores/<name>`. Importing it loads no driver and no framework.
  */
 export type { CodecLimits } from './core/codec.ts';
-export type { CommitResult } from './core/commit-plan.ts';
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
+export type { CommitResult } from './core/commit-plan.ts';
 export type { WarningCode } from './core/config-warnings.ts';
 export { WarningCodes } from './core/config-warnings.ts';
 export type { CsrfGuardOptions, CsrfRequest } from './core/csrf.ts';
@@ -38,9 +38,9 @@ export type { LoadHooks, Sessions, UserSession } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';
 export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {
+  CreateOutcome,
   EncodedData,
   NewStoreRecord,
-  CreateOutcome,
   RotateOutcome,
   Store,
   StoreCapabilities,
