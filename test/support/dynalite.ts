@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbSessionTable } from '../../src/stores/dynamodb.ts';
 
 /** A running dynalite. */
 export interface Dynalite {
@@ -66,4 +67,29 @@ export async function startDynalite(): Promise<Dynalite> {
       await exited;
     },
   };
+}
+
+let tables = 0;
+/** Creates a table no other test uses (with `createDynamoDbSessionTable`); returns its name. */
+export async function freshTable(client: DynamoDBClient, ttlAttribute?: string): Promise<string> {
+  tables += 1;
+  const tableName = `sessions-${process.pid}-${tables}`;
+  await createDynamoDbSessionTable(client, { tableName, ...(ttlAttribute ? { ttlAttribute } : {}) });
+  return tableName;
+}
+
+/**
+ * Records the name of every request `client` sends from now on (`'GetItem'`, `'PutItem'`, …), in
+ * the order sent: the middleware sees each real request, after the SDK built it.
+ */
+export function countRequests(client: DynamoDBClient): string[] {
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'coatcheckCountRequests' },
+  );
+  return sent;
 }
