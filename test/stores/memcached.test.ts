@@ -127,6 +127,7 @@ describe('memcached store specifics', skip === undefined ? {} : { skip }, () => 
     const { store } = fresh();
     assert.deepStrictEqual(storeCapabilities(store), {
       userIndex: false,
+      reportsExpired: false,
       purge: true,
       count: false,
       scan: false,
