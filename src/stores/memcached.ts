@@ -18,7 +18,7 @@ import type { NewStoreRecord, Store, StorePatch, StoreRecord, StoreTouch, UserLi
 import { encodeRecord, memcachedExptime } from './memcached/item.ts';
 import { Items, type MemcachedClientLike } from './memcached/items.ts';
 import { rotateItem } from './memcached/rotation.ts';
-import { applyPatch } from './shared/apply-patch.ts';
+import { patchedRecord } from './shared/apply-patch.ts';
 import { backoff, MAX_HOPS, RetryBudget } from './shared/contention.ts';
 
 export { memcachedExptime } from './memcached/item.ts';
@@ -167,14 +167,7 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
     },
 
     update(key, patch: StorePatch) {
-      return change(key, true, (record) => ({
-        ...record,
-        data: applyPatch(record.data, patch),
-        userId: patch.userId === undefined ? record.userId : patch.userId,
-        lastSeenAt: patch.lastSeenAt,
-        expiresAt: patch.expiresAt,
-        rev: record.rev + 1,
-      }));
+      return change(key, true, (record) => patchedRecord(record, patch));
     },
 
     touch(key, window: StoreTouch) {
