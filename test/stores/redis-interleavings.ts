@@ -125,7 +125,11 @@ export function describeRedisInterleavings(
   client: () => Client,
   skip: string | undefined,
 ): void {
-  describe(`${name}: rotation interleavings`, skip === undefined ? {} : { skip }, () => {
+  // A protocol that never reaches a gate must fail, not hang.
+  describe(`${name}: rotation interleavings`, {
+    timeout: 20_000,
+    ...(skip === undefined ? {} : { skip }),
+  }, () => {
     const setup = async () => {
       const prefix = `${uniqueName('cc-ri')}:`;
       after(async () => {
