@@ -5,25 +5,22 @@
  * races (rotation vs delete, 50 writes vs a rotation) are in the conformance suite.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { MemcacheClient } from 'memcache-client';
+import { describe, it } from 'node:test';
+import type { MemcacheClient } from 'memcache-client';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import type { StoreRotation } from '../../src/core/store.ts';
 import { type MemcachedClientLike, memcachedStore } from '../../src/stores/memcached.ts';
 import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
-import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
+import { type Gate, type GateLatch, gate } from '../support/gate.ts';
+import { memcachedTestClient } from '../support/memcached-client.ts';
+import { serviceSkipReason, uniqueName } from '../support/services.ts';
 
 const skip = await serviceSkipReason('memcached');
-const url = new URL(serviceUrls.memcached);
-const client =
-  skip === undefined
-    ? new MemcacheClient({ server: `${url.hostname}:${url.port || '11211'}`, cmdTimeout: 5000 })
-    : undefined;
-after(() => client?.shutdown());
+const client = memcachedTestClient(skip);
 
 /** The real client, with the next forwarder cas on one key held until the gate opens. */
 function gated(real: MemcacheClient) {
-  let held: { key: string; arrive: () => void; opened: Promise<void> } | undefined;
+  let held: { key: string; latch: GateLatch } | undefined;
   let casCalls = 0;
   const wrapped: MemcachedClientLike = {
     add: (key, value, options) => real.add(key, value, options),
@@ -32,11 +29,10 @@ function gated(real: MemcacheClient) {
     delete: (key) => real.delete(key),
     async cas(key, value, options) {
       casCalls++;
-      const gate = held;
-      if (gate !== undefined && gate.key === key && value.includes('"f":')) {
+      const parked = held;
+      if (parked !== undefined && parked.key === key && value.includes('"f":')) {
         held = undefined;
-        gate.arrive();
-        await gate.opened;
+        await parked.latch.park();
       }
       return real.cas(key, value, options);
     },
@@ -44,17 +40,10 @@ function gated(real: MemcacheClient) {
   return {
     wrapped,
     casCalls: () => casCalls,
-    hold(key: string) {
-      let arrive = () => {};
-      let open = () => {};
-      const reached = new Promise<void>((resolve) => {
-        arrive = resolve;
-      });
-      const opened = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      held = { key, arrive: () => arrive(), opened };
-      return { reached, open: () => open() };
+    hold(key: string): Gate {
+      const { gate: closed, latch } = gate();
+      held = { key, latch };
+      return closed;
     },
   };
 }

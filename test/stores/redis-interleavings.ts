@@ -13,19 +13,14 @@ import { CLAIM, FORWARD } from '../../src/stores/redis/rotation-scripts.ts';
 import { CREATE } from '../../src/stores/redis/scripts.ts';
 import { type IoRedisLike, redisStore } from '../../src/stores/redis.ts';
 import { randomKey, randomUserId, sampleRecord, sleep } from '../../src/testing/records.ts';
+import { type Gate, type GateLatch, gate } from '../support/gate.ts';
 import { uniqueName } from '../support/services.ts';
 
 type Client = Redis | Cluster;
 
-/** A gate one script call waits at: `reached` resolves when the call arrived, `open()` sends it. */
-interface Gate {
-  readonly reached: Promise<void>;
-  open(): void;
-}
-
 /** A real client whose script calls can be held, and whose commands are counted. */
 export function gatedClient(client: Client) {
-  const gates: { script: LuaScript; key: string; arrive: () => void; opened: Promise<void> }[] = [];
+  const gates: { script: LuaScript; key: string; latch: GateLatch }[] = [];
   const sent: string[] = [];
   const gated: IoRedisLike & { nodes?: unknown } = {
     evalsha: client.evalsha.bind(client) as IoRedisLike['evalsha'],
@@ -41,8 +36,7 @@ export function gatedClient(client: Client) {
       const held = gates[i];
       if (held !== undefined) {
         gates.splice(i, 1);
-        held.arrive();
-        await held.opened;
+        await held.latch.park();
       }
       return client.call(command, ...args);
     },
@@ -53,16 +47,9 @@ export function gatedClient(client: Client) {
     sent,
     /** Holds the next call of `script` on Redis key `key` until the gate is opened. */
     hold(script: LuaScript, key: string): Gate {
-      let arrive = () => {};
-      let open = () => {};
-      const reached = new Promise<void>((resolve) => {
-        arrive = resolve;
-      });
-      const opened = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      gates.push({ script, key, arrive: () => arrive(), opened });
-      return { reached, open: () => open() };
+      const { gate: closed, latch } = gate();
+      gates.push({ script, key, latch });
+      return closed;
     },
   };
 }
