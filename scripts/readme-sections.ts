@@ -19,6 +19,7 @@ export const SECTIONS: Record<string, readonly string[]> = {
     'docs/stores/postgres.md',
     'docs/stores/mysql.md',
     'docs/stores/memcached.md',
+    'docs/stores/dynamodb.md',
     'docs/stores/cache.md',
   ],
   adapters: ['docs/adapters.md', 'docs/migrating-from-express-session.md'],

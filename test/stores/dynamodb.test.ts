@@ -8,7 +8,13 @@
  * test machine the suite's 50-way races take seconds there (real DynamoDB serves them in parallel).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { DescribeTableCommand, GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import {
@@ -221,5 +227,32 @@ describe('dynamodb store specifics', () => {
       1,
       'the admission pruned them',
     );
+  });
+
+  it('dynamodb: the example in docs/stores/dynamodb.md runs against dynalite', async () => {
+    const doc = readFileSync(new URL('../../docs/stores/dynamodb.md', import.meta.url), 'utf8');
+    const example = /```ts\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const source = (path: string) => `'${new URL(`../../src/${path}`, import.meta.url).href}'`;
+    const script = example
+      .replaceAll("'coatcheck/stores/dynamodb'", source('stores/dynamodb.ts'))
+      .replaceAll("'coatcheck/web'", source('adapters/web.ts'))
+      .replaceAll("'coatcheck'", source('index.ts'))
+      .replaceAll("'@aws-sdk/client-dynamodb'", `'${import.meta.resolve('@aws-sdk/client-dynamodb')}'`);
+    assert.match(script, /dynamoDbStore\(/);
+    const dir = mkdtempSync(join(tmpdir(), 'coatcheck-dynamodb-doc-'));
+    try {
+      writeFileSync(join(dir, 'example.mts'), script);
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--no-warnings', '--import', 'tsx', join(dir, 'example.mts')],
+        {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          env: { ...process.env, DYNAMODB_ENDPOINT: local.endpoint, AWS_REGION: 'local' },
+        },
+      );
+      assert.equal(stdout.trim(), 'visit 1\nvisit 2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
