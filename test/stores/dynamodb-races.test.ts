@@ -216,6 +216,32 @@ describe('dynamodb races, interleaving forced', () => {
     assert.equal(await survivor.get(newKey), undefined, 'the dead rotation wrote nothing');
   });
 
+  it('dynamodb: a claim set by a clock far ahead does not block writes for its whole span', async () => {
+    const client = local.client();
+    const tableName = await freshTable(client);
+    const store = dynamoDbStore({ client, tableName });
+    const key = randomKey();
+    await store.create(key, sampleRecord({ data: {} }));
+    // What a rotator whose clock runs ten minutes ahead would leave behind if it died.
+    const { UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: `s#${key}` } },
+        UpdateExpression: 'SET cn = :n, ct = :t',
+        ExpressionAttributeValues: { ':n': { S: randomKey() }, ':t': { N: String(Date.now() + 600_000) } },
+      }),
+    );
+    const started = Date.now();
+    const now = Date.now();
+    assert.equal(
+      await store.update(key, { set: { a: '1' }, del: [], lastSeenAt: now, expiresAt: now + 9e5 }),
+      true,
+    );
+    assert.ok(Date.now() - started < 1_000, 'the write did not wait for the skewed claim');
+    assert.equal(await store.rotate(key, randomKey(), rotationOf()), 'rotated');
+  });
+
   it('dynamodb: 50 logins from three processes at a limit of 5 (reject): exactly 5 succeed', async () => {
     const first = local.client();
     const tableName = await freshTable(first);

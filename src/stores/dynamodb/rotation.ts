@@ -22,7 +22,8 @@
  * by default: a rotation takes a few round trips, and this only bounds how long a write or another
  * rotation waits for a rotator that died): the old session stays usable, and the new key was never
  * handed out. A claim is judged by each app process's own clock: skew only makes a waiting write
- * break a claim early, which restarts that rotation, never a lost write.
+ * break a claim early (which restarts that rotation, never a lost write) and, for a claim that
+ * seems to hold for more than twice `claimMs` (its setter's clock runs far ahead), at once.
  * Cost: 3 round trips, 4 with a user.
  */
 import { ConflictError } from '../../core/errors.ts';
@@ -44,6 +45,22 @@ import {
   ttlSeconds,
 } from './items.ts';
 
+/**
+ * The condition "no rotation claim in force on this item", by this process's clock: none, lapsed,
+ * or one that claims to hold for more than twice `claimMs` (set by a process whose clock runs far
+ * ahead; breaking it only makes that rotation start over).
+ */
+export function noClaimInForce(e: Expression, claimMs: number, now: number): string {
+  const until = e.name(A.claimUntil);
+  return `(attribute_not_exists(${until}) OR ${until} <= ${e.number(now)} OR ${until} > ${e.number(now + 2 * claimMs)})`;
+}
+
+/** How long (ms) the claim on a record item still holds, by the same rule; 0 when none does. */
+export function claimLeft(item: Item, claimMs: number, now: number): number {
+  const left = (numberOf(item, A.claimUntil) ?? 0) - now;
+  return left > 0 && left <= 2 * claimMs ? left : 0;
+}
+
 /** What the old key holds when a conditional step on it failed. */
 async function classify(context: DynamoContext, oldKey: string): Promise<'gone' | 'superseded' | number> {
   const item = await context.driver.get(sessionPk(oldKey));
@@ -51,19 +68,17 @@ async function classify(context: DynamoContext, oldKey: string): Promise<'gone' 
   if (isForwarder(item)) return (numberOf(item, A.forwardUntil) ?? 0) > now ? 'superseded' : 'gone';
   if (!isRecord(item) || !((numberOf(item, A.expires) ?? 0) > now)) return 'gone';
   // Live: ms until a claim in force lapses (0 when there is none).
-  return Math.max(0, (numberOf(item, A.claimUntil) ?? 0) - now);
+  return claimLeft(item, context.claimMs, now);
 }
 
 /** Step (a): the claimed item, or `false` when the claim's condition did not hold. */
-export async function claim(context: DynamoContext, oldKey: string, newKey: string): Promise<Item | false> {
+async function claim(context: DynamoContext, oldKey: string, newKey: string): Promise<Item | false> {
   const e = new Expression();
   const now = Date.now();
-  const until = e.name(A.claimUntil);
-  const at = e.number(now);
   return context.driver.update(sessionPk(oldKey), {
     expression: e,
-    update: `SET ${e.name(A.claimTo)} = ${e.string(newKey)}, ${until} = ${e.number(now + context.claimMs)}`,
-    condition: `${e.name(A.expires)} > ${at} AND (attribute_not_exists(${until}) OR ${until} <= ${at})`,
+    update: `SET ${e.name(A.claimTo)} = ${e.string(newKey)}, ${e.name(A.claimUntil)} = ${e.number(now + context.claimMs)}`,
+    condition: `${e.name(A.expires)} > ${e.number(now)} AND ${noClaimInForce(e, context.claimMs, now)}`,
     returnValues: 'ALL_NEW',
   });
 }

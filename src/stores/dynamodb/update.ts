@@ -31,6 +31,7 @@ import {
   stringOf,
   ttlSeconds,
 } from './items.ts';
+import { claimLeft, noClaimInForce } from './rotation.ts';
 
 /** DynamoDB's limit on one expression string, less a margin. */
 const EXPRESSION_MAX = 4000;
@@ -38,7 +39,8 @@ const EXPRESSION_MAX = 4000;
 /** The write of one attempt: the patch in place, or (`rev` given) the whole data map replaced. */
 function patchWrite(context: DynamoContext, patch: StorePatch, whole?: { data: Item[string]; rev: number }) {
   const e = new Expression();
-  const now = e.number(Date.now());
+  const at = Date.now();
+  const now = e.number(at);
   const set = [
     `${e.name(A.lastSeen)} = ${e.number(patch.lastSeenAt)}`,
     `${e.name(A.expires)} = ${e.number(patch.expiresAt)}`,
@@ -53,11 +55,7 @@ function patchWrite(context: DynamoContext, patch: StorePatch, whole?: { data: I
       set.push(`${e.name(A.data)}.${e.name(dataKey(name))} = ${e.string(value)}`);
     for (const name of patch.del) remove.push(`${e.name(A.data)}.${e.name(dataKey(name))}`);
   } else set.push(`${e.name(A.data)} = ${e.value(whole.data)}`);
-  const claim = e.name(A.claimUntil);
-  const conditions = [
-    `${e.name(A.expires)} > ${now}`,
-    `(attribute_not_exists(${claim}) OR ${claim} <= ${now})`,
-  ];
+  const conditions = [`${e.name(A.expires)} > ${now}`, noClaimInForce(e, context.claimMs, at)];
   if (whole !== undefined) conditions.push(`${e.name(A.rev)} = ${e.number(whole.rev)}`);
   return {
     expression: e,
@@ -108,9 +106,9 @@ export async function updateSession(
     const item = await driver.get(sessionPk(target));
     const now = Date.now();
     if (isRecord(item) && (numberOf(item, A.expires) ?? 0) > now) {
-      const claimUntil = numberOf(item, A.claimUntil) ?? 0;
+      const claimed = claimLeft(item, context.claimMs, now);
       // A rotation holds the key (wait for it), or a concurrent write changed `rev` (go again).
-      if (claimUntil > now) await waitForClaim(claimUntil - now, now - started);
+      if (claimed > 0) await waitForClaim(claimed, now - started);
       else await backoff(budget.attempt, 5);
       continue;
     }

@@ -71,6 +71,7 @@ export function prunable(member: Member, state: MemberState, userId: string, now
   return state.owner !== userId && member.addedAt < now - PRUNE_GRACE_MS;
 }
 
+/** The user index's operations on `driver`'s table (see the module comment). */
 export function userIndex(driver: DynamoDriver) {
   /** Reads what each key holds (strongly consistent, 100 a request). */
   const states = async (keys: readonly string[], now = Date.now()): Promise<Map<string, MemberState>> => {
@@ -159,4 +160,5 @@ export function userIndex(driver: DynamoDriver) {
   return index;
 }
 
+/** What {@link userIndex} returns. */
 export type UserIndex = ReturnType<typeof userIndex>;
