@@ -71,8 +71,9 @@ export async function revokeAll(c: Connection, args: CliArgs, io: RevokeAllIo): 
         const batch = page.entries.slice(i, i + PARALLEL_DELETES);
         const removed = await Promise.all(batch.map(({ key }) => c.call('delete', () => store.delete(key))));
         batch.forEach(({ record }, j) => {
-          // false: a parallel logout (or a purge) ended it first.
-          if (removed[j] !== true) return;
+          // false: a parallel logout (or a purge) ended it first. A store on the first contract
+          // answers undefined: the scan just listed the record, so it counts as removed.
+          if (removed[j] === false) return;
           if (record.expiresAt > now) revoked += 1;
           else expiredRemoved += 1;
         });
