@@ -22,9 +22,11 @@ import {
   type DynamoDbStoreOptions,
   dynamoDbStore,
 } from '../../src/stores/dynamodb.ts';
+import { storeFromUrl } from '../../src/stores/from-url.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
 import { rotationOf } from '../../src/testing/conformance-rotation.ts';
 import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
+import { runCli } from '../cli/run-cli.ts';
 import { countRequests, freshTable, startDynalite } from '../support/dynalite.ts';
 
 const local = await startDynalite();
@@ -254,5 +256,29 @@ describe('dynamodb store specifics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('dynamodb: storeFromUrl(dynamodb://table?region&endpoint) and the CLI work on it', async () => {
+    const tableName = await freshTable(client);
+    const url = `dynamodb://${tableName}?region=local&endpoint=${encodeURIComponent(local.endpoint)}`;
+    const store = await storeFromUrl(url);
+    assert.equal(store.name, 'dynamodb');
+    const user = randomUserId();
+    const [a, b] = [randomKey(), randomKey()];
+    assert.equal(await store.create(a, sampleRecord({ userId: user }), { max: 1, onLimit: 'reject' }), true);
+    assert.equal(
+      await store.create(b, sampleRecord({ userId: user }), { max: 1, onLimit: 'reject' }),
+      'limit',
+    );
+    assert.equal(await store.rotate(a, b, rotationOf({}, user)), 'rotated');
+    assert.equal((await store.scan?.({ limit: 10 }))?.entries.length, 1);
+    await store.close();
+    const stats = await runCli(['stats', '--store', url, '--json']);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.equal((JSON.parse(stats.stdout) as { count: number }).count, 1);
+    await assert.rejects(
+      storeFromUrl('dynamodb://?region=local'),
+      isCode(ErrorCodes.CONFIG, /names no table/),
+    );
   });
 });
