@@ -91,6 +91,9 @@ function conditionFailed(error: unknown): boolean {
 /** Most keys in one BatchGetItem. */
 const BATCH_GET_MAX = 100;
 
+/** Requests one BatchGetItem chunk may take to read all its keys. */
+const BATCH_GET_TRIES = 8;
+
 /** The calls on one table. */
 export interface DynamoDriver {
   readonly client: DynamoDBClient;
@@ -194,6 +197,9 @@ export function dynamoDriver(client: DynamoDBClient, table: string): DynamoDrive
         chunks.map(async (chunk) => {
           let keys = chunk.map(key);
           for (let attempt = 0; keys.length > 0; attempt++) {
+            // Unprocessed keys mean throttling: retry them a bounded number of times.
+            if (attempt >= BATCH_GET_TRIES)
+              throw new Error('dynamoDbStore: BatchGetItem kept leaving keys unprocessed');
             if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** attempt)));
             const out = await client.send(
               new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),

@@ -9,8 +9,8 @@
  * - a forwarder, once rotated away (same `pk`): `fs` successor, `fr` readableUntil, `fw`
  *   forwardWrites, `fu` forwardUntil, `fo` the old record's userId, TTL = forwardUntil. It has no
  *   `e`, so no condition written for records ever takes it for live.
- * - a user's index, `pk` = `u#<userId>`: `m` (map: store key → when it was added, ms). See
- *   `user-index.ts`.
+ * - a user's index, `pk` = `u#<userId>`: `m` (map: store key → when it was added, ms; minus when
+ *   an `evictOldest` admission marked it for ending). See `user-index.ts`.
  *
  * Times are numbers in ms exactly as core computed them. `<store key>` is core's hashed key,
  * never a ticket.

@@ -1,6 +1,7 @@
 /**
  * The per-user index: one item per user (`pk` = `u#<userId>`) whose map `m` holds each member
- * session's store key → when it was added (ms).
+ * session's store key → when it was added (ms; minus the time an `evictOldest` admission marked it
+ * for ending, see `admission.ts`).
  *
  * One item, so `size(m)` is an exact, strongly consistent count that a conditional write can test:
  * the user limit is decided on it (`admission.ts`). A GSI on userId
@@ -35,7 +36,7 @@ const REMOVE_CHUNK = 100;
 /** One member of a user's index. */
 export interface Member {
   readonly key: string;
-  /** When it was added (ms). */
+  /** When it was added (ms); negative (minus when) once marked for ending by an eviction. */
   readonly addedAt: number;
 }
 
