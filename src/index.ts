@@ -4,9 +4,9 @@
  * stores in `coatcheck/stores/<name>`. Importing it loads no driver and no framework.
  */
 export type { CodecLimits } from './core/codec.ts';
-export type { CommitResult } from './core/commit-plan.ts';
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
+export type { CommitResult } from './core/commit-plan.ts';
 export type { WarningCode } from './core/config-warnings.ts';
 export { WarningCodes } from './core/config-warnings.ts';
 export type { CsrfGuardOptions, CsrfRequest } from './core/csrf.ts';
@@ -29,7 +29,8 @@ export {
   StoreUnavailableError,
   UnsupportedError,
 } from './core/errors.ts';
-export type { SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
+export type { CsrfRefusal, SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
+export type { HealthOptions, HealthReport, StoreProbe } from './core/health.ts';
 export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
 export { ReauthenticationRequiredError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
@@ -38,9 +39,9 @@ export type { LoadHooks, Sessions, UserSession } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';
 export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {
+  CreateOutcome,
   EncodedData,
   NewStoreRecord,
-  CreateOutcome,
   RotateOutcome,
   Store,
   StoreCapabilities,
@@ -51,6 +52,7 @@ export type {
   StoreRotation,
   StoreScanOptions,
   StoreScanPage,
+  StoreTiers,
   StoreTouch,
   UserLimit,
 } from './core/store.ts';

@@ -118,20 +118,32 @@ export function cacheStore(options: CacheStoreOptions): Store {
     await channel?.publish(keys);
   };
 
+  // How reads went, for health checks and telemetry (`store.tiers.lookups()`).
+  let hits = 0;
+  let misses = 0;
+
   const store: Store = {
     name: `cache(${front.name}→${back.name})`,
+    tiers: { front, back, lookups: () => ({ hits, misses }) },
     async get(key) {
       await joined;
-      if (now() < frontSuspectUntil) return back.get(key);
+      if (now() < frontSuspectUntil) {
+        misses++;
+        return back.get(key);
+      }
       const cached = await front.get(key).catch((error: unknown) => {
         onError(error);
         return undefined;
       });
       if (cached !== undefined) {
         const record = fromFrontEntry(cached);
-        if (record !== undefined && record.expiresAt > now()) return record;
+        if (record !== undefined && record.expiresAt > now()) {
+          hits++;
+          return record;
+        }
         await front.delete(key).catch(onError);
       }
+      misses++;
       const token = Symbol(key);
       fills.set(key, token);
       let record: Awaited<ReturnType<Store['get']>>;
