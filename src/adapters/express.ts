@@ -2,16 +2,15 @@
  * Express adapter (Express 4 and 5): `app.use(session(sessions))` gives every request
  * `req.session`, committed before the response's first byte, `res.redirect`, `res.sendFile` and
  * streamed responses included (writeHead/write/end are held until the commit settles; see
- * express-hold.ts for how, cheaply).
+ * express/hold.ts for how, cheaply).
  * A store failure while committing reaches `next(err)` as a StoreUnavailableError (`status` 503),
  * so Express's error handling answers it. Imports nothing from Express at runtime.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import { Session, type SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
-import { loadAndHold } from './express-hold.ts';
-import type { SessionMigration } from './express-session-migration.ts';
+import { type CsrfGuardOptions, Session, type SessionData, type Sessions } from '../index.ts';
+import { loadAndHold } from './express/hold.ts';
+import type { MigrationStep, SessionMigration } from './express/session-migration.ts';
+import { verifyNodeCsrf } from './node/csrf.ts';
 
 /**
  * Declaration-merging hook for the type of `req.session`. Without it `req.session` is a
@@ -94,20 +93,19 @@ export function session<Data extends SessionData>(
   const useExpressIp = options.useExpressIp !== false;
   const middleware = function coatcheckExpress(req: ExpressLikeRequest, res: ServerResponse, next: Next) {
     let handle: Session<Data>;
-    let migration: ReturnType<SessionMigration['prepare']>;
+    let migration: MigrationStep | undefined;
     try {
-      // Before loadAndHold, so the migration's writeHead hook runs after the commit's.
-      migration = options.migrate?.prepare(req, res);
+      migration = options.migrate?.prepare(req, sessions.options.cookie);
       // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
       // error-handling middleware and finally to finalhandler, which answers with `err.status`.
-      handle = loadAndHold(sessions, req, res, useExpressIp ? EXPRESS_IP : {}, next);
+      handle = loadAndHold(sessions, req, res, useExpressIp ? EXPRESS_IP : {}, next, migration?.settle);
     } catch (error) {
       next(error);
       return;
     }
     req.session = handle;
     if (migration === undefined) next();
-    else migration(handle as unknown as Session<SessionData>).then(() => next(), next);
+    else migration.run(handle as unknown as Session<SessionData>).then(() => next(), next);
   };
   return Object.assign(middleware, {
     of: (req: ExpressLikeRequest) => getSession(req, sessions),
@@ -118,8 +116,9 @@ export {
   type ExpressSessionMigrationOptions,
   expressSessionMigration,
   type LegacyStore,
+  type MigrationStep,
   type SessionMigration,
-} from './express-session-migration.ts';
+} from './express/session-migration.ts';
 
 /**
  * The session of `req`, typed from `sessions`. Throws a TypeError naming the fix when the
@@ -148,13 +147,8 @@ export function csrf(options: CsrfGuardOptions = {}) {
       next(new TypeError('csrf() needs a session: add `app.use(session(sessions))` before it.'));
       return;
     }
-    const get = (name: string) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const body = (req as { body?: unknown }).body;
-    verifyCsrf(found, csrfRequestOf(req.method ?? 'GET', get, body, options)).then(() => next(), next);
+    verifyNodeCsrf(req, found, options).then(() => next(), next);
   };
 }
 
-export type { CsrfGuardOptions } from '../core/csrf.ts';
+export type { CsrfGuardOptions } from '../index.ts';

@@ -6,10 +6,10 @@
  * The plugin carries the metadata fastify-plugin would set, so no runtime dependency is needed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import { mergeVary, responseHeaders } from '../core/response-headers.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import type { CsrfGuardOptions, Session, SessionData, Sessions } from '../index.ts';
+import { checkCsrf } from './kit/csrf.ts';
+import { loadInput, nodeHeader, requestContext } from './kit/request.ts';
+import { applyResponseHeaders, commitThen, type HeaderTarget } from './kit/response.ts';
 
 /**
  * Declaration-merging hook for the type of `request.session` (default `Session<SessionData>`):
@@ -71,20 +71,17 @@ export function coatcheck<Data extends SessionData>(
     );
     return;
   }
-  const headerName = sessions.options.header?.name;
   fastify.decorateRequest('session', null as unknown as Session<RegisteredSessionData>);
   // Declared, so setting it per request is a plain store in Fastify's request shape, not a new property.
   fastify.decorateRequest(COMMITTED, false);
 
   fastify.addHook('onRequest', function coatcheckLoad(request, _reply, next) {
-    const raw = headerName === undefined ? undefined : request.headers[headerName];
-    request.session = sessions.load({
-      cookie: request.headers.cookie,
-      header: Array.isArray(raw) ? raw[0] : raw,
+    const input = loadInput(sessions, request.headers, nodeHeader, {
       // A getter (trust-proxy rules or the peer address): read only if login() records it.
       ip: () => request.ip,
-      userAgent: request.headers['user-agent'],
-    }) as unknown as Session<RegisteredSessionData>;
+      context: () => requestContext(request.method, request.url),
+    });
+    request.session = sessions.load(input) as unknown as Session<RegisteredSessionData>;
     next();
   });
 
@@ -97,23 +94,37 @@ export function coatcheck<Data extends SessionData>(
       return;
     }
     request[COMMITTED] = true;
-    const session = request.session as unknown as Session<Data>;
-    const response = { status: reply.statusCode };
-    const now = sessions.commitSync(session, response);
-    if (now !== undefined) {
-      applyHeaders(reply, responseHeaders(now));
-      done(null, payload);
-      return;
-    }
-    sessions.commit(session, response).then(
+    commitThen(
+      sessions,
+      request.session as unknown as Session<Data>,
+      reply.statusCode,
       (result) => {
-        applyHeaders(reply, responseHeaders(result));
+        applyResponseHeaders(result, new ReplyHeaders(reply));
         done(null, payload);
       },
-      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      // To Fastify's error handler, which answers with the error's status (503 for a store outage).
+      (error) => done(error instanceof Error ? error : new Error(String(error))),
     );
   });
   done();
+}
+
+/** A reply's headers as a HeaderTarget. */
+class ReplyHeaders implements HeaderTarget {
+  readonly #reply: FastifyReply;
+  constructor(reply: FastifyReply) {
+    this.#reply = reply;
+  }
+  get(name: string): string | undefined {
+    return this.#reply.getHeader(name)?.toString();
+  }
+  set(name: string, value: string): void {
+    this.#reply.header(name, value);
+  }
+  append(name: string, value: string): void {
+    // Fastify appends Set-Cookie values instead of replacing them.
+    this.#reply.header(name, value);
+  }
 }
 
 Object.defineProperty(coatcheck, Symbol.for('skip-override'), { value: true });
@@ -136,18 +147,6 @@ export function getSession<Data extends SessionData>(
   return found as Session<Data>;
 }
 
-function applyHeaders(reply: FastifyReply, headers: ReturnType<typeof responseHeaders>): void {
-  for (const { name, value } of headers) {
-    if (name === 'vary') {
-      const existing = reply.getHeader('vary');
-      reply.header('vary', mergeVary(existing === undefined ? undefined : String(existing), value));
-    } else {
-      // Fastify appends Set-Cookie values instead of replacing them.
-      reply.header(name, value);
-    }
-  }
-}
-
 /**
  * Opt-in CSRF check as a `preHandler` hook (it runs after body parsing): use
  * `app.addHook('preHandler', csrfProtection())` or per route `{ preHandler: csrfProtection() }`.
@@ -157,14 +156,10 @@ function applyHeaders(reply: FastifyReply, headers: ReturnType<typeof responseHe
  */
 export function csrfProtection(options: CsrfGuardOptions = {}) {
   return async function coatcheckFastifyCsrf(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const get = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    await verifyCsrf(request.session, csrfRequestOf(request.method, get, request.body, options));
+    await checkCsrf(request.session, request.method, request.headers, nodeHeader, request.body, options);
   };
 }
 
-export type { CsrfGuardOptions } from '../core/csrf.ts';
+export type { CsrfGuardOptions } from '../index.ts';
 
 export default coatcheck;

@@ -7,12 +7,16 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { CsrfGuardOptions } from '../core/csrf.ts';
-import { CoatcheckError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import {
+  CoatcheckError,
+  type CsrfGuardOptions,
+  type Session,
+  type SessionData,
+  type Sessions,
+} from '../index.ts';
+import { errorStatus } from './kit/response.ts';
+import { csrfFailureResponse, verifyRequestCsrf } from './web/csrf.ts';
 import { applyCommit, errorResponse, loadSession } from './web.ts';
-import { csrfFailureResponse, verifyRequestCsrf } from './web-csrf.ts';
 
 /** The context variables the middleware sets: use as `new Hono<{ Variables: SessionVariables<Data> }>()`. */
 export interface SessionVariables<Data extends SessionData = SessionData> {
@@ -72,8 +76,7 @@ export function session<Data extends SessionData>(
     try {
       result = await sessions.commit(handle, { status: c.res.status });
     } catch (error) {
-      const status = error instanceof CoatcheckError ? error.status : 500;
-      throw new HTTPException(status as 503, { res: errorResponse(error), cause: error });
+      throw new HTTPException(errorStatus(error) as 503, { res: errorResponse(error), cause: error });
     }
     const updated = applyCommit(c.res, result);
     if (updated !== c.res) replaceResponse(c, updated);

@@ -5,10 +5,10 @@
  * handling (`app.on('error')`, `ctx.onerror`) answers it with a 503 and nothing half-sent.
  */
 import type { DefaultState, Middleware, ParameterizedContext } from 'koa';
-import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import { mergeVary, responseHeaders } from '../core/response-headers.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import type { CsrfGuardOptions, Session, SessionData, Sessions } from '../index.ts';
+import { checkCsrf } from './kit/csrf.ts';
+import { loadInput, requestContext } from './kit/request.ts';
+import { applyResponseHeaders, type HeaderTarget } from './kit/response.ts';
 
 /** The context properties the middleware adds: `new Koa<DefaultState, SessionContext<Data>>()`. */
 export interface SessionContext<Data extends SessionData = SessionData> {
@@ -45,16 +45,15 @@ export function session<Data extends SessionData>(
   sessions: Sessions<Data>,
   options: KoaSessionOptions = {},
 ): Middleware<DefaultState, SessionContext<Data>> {
-  const headerName = sessions.options.header?.name;
   const recordIp = options.recordIp !== false;
   return async function coatcheckKoa(ctx: Ctx<Data>, next: () => Promise<unknown>) {
-    const handle = sessions.load({
-      cookie: ctx.get('cookie') || undefined,
-      header: headerName === undefined ? undefined : ctx.get(headerName) || undefined,
-      // A getter (Koa's `proxy` setting): read only if login() records it.
-      ip: recordIp ? () => ctx.ip : undefined,
-      userAgent: ctx.get('user-agent') || undefined,
-    });
+    const handle = sessions.load(
+      loadInput(sessions, ctx, koaHeader, {
+        // A getter (Koa's `proxy` setting): read only if login() records it.
+        ip: recordIp ? () => ctx.ip : undefined,
+        context: () => requestContext(ctx.method, ctx.originalUrl),
+      }),
+    );
     ctx.session = handle;
     try {
       await next();
@@ -64,12 +63,17 @@ export function session<Data extends SessionData>(
     }
     // Throws StoreUnavailableError (status 503): Koa answers it, replacing the unsent body.
     const result = await sessions.commit(handle, { status: ctx.status });
-    for (const { name, value } of responseHeaders(result)) {
-      if (name === 'set-cookie') ctx.append('set-cookie', value);
-      else if (name === 'vary') ctx.set('vary', mergeVary(ctx.response.get('vary') || undefined, value));
-      else ctx.set(name, value);
-    }
+    applyResponseHeaders(result, {
+      get: (name) => ctx.response.get(name) || undefined,
+      set: (name, value) => ctx.set(name, value),
+      append: (name, value) => ctx.append(name, value),
+    });
   };
+}
+
+/** Koa's header reader: `ctx.get` answers `''` for a header the request lacks. */
+function koaHeader(ctx: { get(name: string): string }, name: string): string {
+  return ctx.get(name);
 }
 
 /**
@@ -82,22 +86,32 @@ async function commitAfterError<Data extends SessionData>(
   error: unknown,
 ): Promise<void> {
   const status = errorStatus(error);
-  let headers: ReturnType<typeof responseHeaders>;
+  let result: Awaited<ReturnType<typeof sessions.commit>>;
   try {
-    headers = responseHeaders(await sessions.commit(handle, { status }));
+    result = await sessions.commit(handle, { status });
   } catch {
     return; // the original error is the one to report
   }
-  if (headers.length === 0 || error === null || typeof error !== 'object') return;
+  if (error === null || typeof error !== 'object') return;
   const target = error as { headers?: Record<string, string | string[]> };
   const merged: Record<string, string | string[]> = { ...target.headers };
-  for (const { name, value } of headers) {
-    const existing = merged[name];
-    if (name === 'set-cookie') merged[name] = [...(existing === undefined ? [] : [existing].flat()), value];
-    else if (name === 'vary')
-      merged[name] = mergeVary(existing === undefined ? undefined : String(existing), value);
-    else merged[name] = value;
-  }
+  let added = false;
+  applyResponseHeaders(result, {
+    get: (name) => {
+      const existing = merged[name];
+      return existing === undefined ? undefined : String(existing);
+    },
+    set: (name, value) => {
+      merged[name] = value;
+      added = true;
+    },
+    append: (name, value) => {
+      const existing = merged[name];
+      merged[name] = [...(existing === undefined ? [] : [existing].flat()), value];
+      added = true;
+    },
+  } satisfies HeaderTarget);
+  if (!added) return;
   try {
     target.headers = merged;
   } catch {
@@ -124,10 +138,7 @@ export function csrf<Data extends SessionData>(
 ): Middleware<DefaultState, SessionContext<Data>> {
   return async function coatcheckKoaCsrf(ctx: Ctx<Data>, next: () => Promise<unknown>) {
     const body = (ctx.request as { body?: unknown }).body;
-    await verifyCsrf(
-      ctx.session,
-      csrfRequestOf(ctx.method, (name) => ctx.get(name) || undefined, body, options),
-    );
+    await checkCsrf(ctx.session, ctx.method, ctx, koaHeader, body, options);
     await next();
   };
 }

@@ -5,10 +5,9 @@
  * failure can still become a clean 503 instead of a half-sent page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
-import { loadRequestSession } from './node-request.ts';
-import { holdOnInstance, sendError } from './response-hold.ts';
+import type { Session, SessionData, Sessions } from '../index.ts';
+import { loadRequestSession, type SessionHandler } from './node/request.ts';
+import { holdOnInstance, sendError } from './node/response-hold.ts';
 
 /** Options of the node adapter. */
 export interface NodeAdapterOptions {
@@ -28,12 +27,7 @@ export interface NodeAdapterOptions {
   readonly clientIp?: (req: IncomingMessage) => string | undefined;
 }
 
-/** A request handler that receives the session. */
-export type SessionHandler<Data extends SessionData> = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  session: Session<Data>,
-) => void | Promise<void>;
+export type { SessionHandler } from './node/request.ts';
 
 /**
  * Loads the session of `req` (no I/O) and arranges for it to be committed before `res` sends its
@@ -46,7 +40,7 @@ export function attachSession<Data extends SessionData>(
   options: NodeAdapterOptions = {},
 ): Session<Data> {
   const session = loadRequestSession(sessions, req, options);
-  holdOnInstance(sessions, session, res, options.onCommitError);
+  holdOnInstance(sessions, session, res, { onCommitError: options.onCommitError });
   return session;
 }
 
@@ -76,6 +70,6 @@ export function withSessions<Data extends SessionData>(
   };
 }
 
-export type { CsrfGuardOptions } from '../core/csrf.ts';
-export { verifyNodeCsrf, withCsrf } from './node-csrf.ts';
-export { loadUpgradeSession, type ReadonlySession, type UpgradeSessionOptions } from './node-upgrade.ts';
+export type { CsrfGuardOptions } from '../index.ts';
+export { verifyNodeCsrf, withCsrf } from './node/csrf.ts';
+export { loadUpgradeSession, type ReadonlySession, type UpgradeSessionOptions } from './node/upgrade.ts';

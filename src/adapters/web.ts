@@ -3,11 +3,10 @@
  * anything else built on the Fetch API. The session is loaded from the Request without I/O and the
  * commit is applied to the Response the handler returns.
  */
-import type { CommitResult } from '../core/commit.ts';
-import { CoatcheckError } from '../core/errors.ts';
-import { mergeVary, responseHeaders } from '../core/response-headers.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import { responseHeaders } from '../core/response-headers.ts';
+import type { CommitResult, Session, SessionData, Sessions } from '../index.ts';
+import { loadInput, requestContext, webHeader } from './kit/request.ts';
+import { applyResponseHeaders, errorStatus, errorText } from './kit/response.ts';
 
 /** Request metadata the Fetch API does not carry. */
 export interface WebRequestInfo {
@@ -24,13 +23,12 @@ export function loadSession<Data extends SessionData>(
   request: Request,
   info: WebRequestInfo = {},
 ): Session<Data> {
-  const headerName = sessions.options.header?.name;
-  return sessions.load({
-    cookie: request.headers.get('cookie'),
-    header: headerName === undefined ? undefined : request.headers.get(headerName),
-    ip: info.ip,
-    userAgent: request.headers.get('user-agent') ?? undefined,
-  });
+  return sessions.load(
+    loadInput(sessions, request.headers, webHeader, {
+      ip: info.ip,
+      context: () => requestContext(request.method, request.url),
+    }),
+  );
 }
 
 /**
@@ -49,8 +47,7 @@ export async function commitResponse<Data extends SessionData>(
 
 /** Adds a commit's headers to a response (a copy when its headers are immutable). */
 export function applyCommit(response: Response, result: CommitResult): Response {
-  const headers = responseHeaders(result);
-  if (headers.length === 0) return response;
+  if (responseHeaders(result).length === 0) return response;
   let target = response;
   try {
     target.headers.append('vary', '');
@@ -60,12 +57,7 @@ export function applyCommit(response: Response, result: CommitResult): Response 
   }
   const vary = response.headers.get('vary') ?? undefined;
   if (vary !== undefined) target.headers.set('vary', vary);
-  for (const { name, value } of headers) {
-    if (name === 'set-cookie') target.headers.append(name, value);
-    else if (name === 'vary')
-      target.headers.set(name, mergeVary(target.headers.get('vary') ?? undefined, value));
-    else target.headers.set(name, value);
-  }
+  applyResponseHeaders(result, target.headers);
   return target;
 }
 
@@ -107,11 +99,12 @@ export function withSessions<Data extends SessionData>(
 
 /** The response for an error that escaped a handler. */
 export function errorResponse(error: unknown): Response {
-  const status = error instanceof CoatcheckError ? error.status : 500;
-  const body =
-    status === 503 ? 'Service Unavailable: session store unreachable\n' : 'Internal Server Error\n';
-  return new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  const status = errorStatus(error);
+  return new Response(errorText(status), {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+  });
 }
 
-export type { CsrfGuardOptions } from '../core/csrf.ts';
-export { csrfFailureResponse, verifyRequestCsrf, withCsrf } from './web-csrf.ts';
+export type { CsrfGuardOptions } from '../index.ts';
+export { csrfFailureResponse, verifyRequestCsrf, withCsrf } from './web/csrf.ts';

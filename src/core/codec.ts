@@ -15,7 +15,6 @@
  */
 import { CodecError, CorruptRecordError } from './errors.ts';
 
-
 /** Limits applied to every encoded and decoded value. */
 export interface CodecLimits {
   /** Maximum nesting depth of objects/arrays/maps/sets. Default 32. */

@@ -150,8 +150,8 @@ export function planCommit(
     case 'none':
       break;
   }
-  const maxAgeMs = remembered ? expiresAt - now : undefined;
-  return { decision, write, result: buildResult(options, state, decision, token, maxAgeMs) };
+  const maxAgeMs = remembered || options.cookie?.persistent === true ? expiresAt - now : undefined;
+  return { decision, write, result: buildResult(options, state, decision, token, maxAgeMs, now) };
 }
 
 /** The result for a rotation that lost to another one: the browser keeps the ticket the winner sends. */
@@ -165,6 +165,7 @@ function buildResult(
   decision: CommitDecision,
   token: string | undefined,
   maxAgeMs: number | undefined,
+  now: number,
 ): CommitResult {
   const ticket = state.ticket;
   const viaHeader = options.cookie === undefined || (ticket.kind !== 'none' && !ticket.inCookie);
@@ -173,7 +174,7 @@ function buildResult(
   if (decision.cookie === 'set' && token !== undefined) {
     const encoded = encodeTicket(token, options.secrets);
     if (viaHeader) headerTicket = encoded;
-    else setCookie = sessionCookie(options.cookie!, encoded, maxAgeMs);
+    else setCookie = sessionCookie(options.cookie!, encoded, maxAgeMs, now);
   } else if (decision.cookie === 'clear' && options.cookie !== undefined && ticket.inCookie) {
     setCookie = clearingCookie(options.cookie);
   }
@@ -225,7 +226,7 @@ export function commitState(
     destroyed: state.destroyed,
     touchDue: record !== undefined && touchDue(options, record, now, remembered),
     staleSignature: ticket.staleSignature,
-    persistentCookie: remembered,
+    persistentCookie: remembered || options.cookie?.persistent === true,
     serverError: status >= 500,
   };
 }

@@ -16,10 +16,22 @@ function attributesOf(cookie: ResolvedCookie): CookieAttributes {
   };
 }
 
-/** Set-Cookie for a ticket; `maxAgeMs` makes it persistent, `undefined` a browser-session cookie. */
-export function sessionCookie(cookie: ResolvedCookie, ticket: string, maxAgeMs: number | undefined): string {
+/**
+ * Set-Cookie for a ticket; `maxAgeMs` makes it persistent (`Max-Age`, and `Expires` at `now` +
+ * that, for clients that predate Max-Age), `undefined` a browser-session cookie.
+ */
+export function sessionCookie(
+  cookie: ResolvedCookie,
+  ticket: string,
+  maxAgeMs: number | undefined,
+  now: number,
+): string {
   const attributes = attributesOf(cookie);
-  if (maxAgeMs !== undefined) attributes.maxAge = Math.max(0, Math.floor(maxAgeMs / 1000));
+  if (maxAgeMs !== undefined) {
+    const seconds = Math.max(0, Math.floor(maxAgeMs / 1000));
+    attributes.maxAge = seconds;
+    attributes.expires = new Date(now + seconds * 1000);
+  }
   return serializeCookie(cookie.name, ticket, attributes);
 }
 

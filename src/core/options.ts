@@ -19,9 +19,25 @@ import type { StandardSchemaV1 } from './standard-schema.ts';
 import { type Store, storeCapabilities } from './store.ts';
 
 /** Cookie settings. Defaults: `__Host-sid` (or `sid` when not secure), HttpOnly, Secure, SameSite=Lax, Path=/. */
-export interface SessionCookieOptions {
+export type SessionCookieOptions<Name extends string = string> = CookieSettings & {
   /** Cookie name. Default `__Host-sid` when secure with no domain and path `/`, else `sid`. */
-  readonly name?: string;
+  readonly name?: Name;
+} & PrefixConstraint<Name>;
+
+/**
+ * What a prefixed cookie name requires (RFC 6265bis §4.1.3), at compile time: a `__Host-` name
+ * without `secure`, with a path other than `/` or with a domain does not compile, nor a
+ * `__Secure-` name with `secure: false`. Checked when `createSessions` infers the name from the
+ * options (not when its type arguments are written out); always checked again at run time.
+ */
+export type PrefixConstraint<Name extends string> = Name extends `__Host-${string}`
+  ? { readonly secure?: true; readonly path?: '/'; readonly domain?: undefined }
+  : Name extends `__Secure-${string}`
+    ? { readonly secure?: true }
+    : unknown;
+
+/** The cookie settings other than the name (see {@link SessionCookieOptions}). */
+export interface CookieSettings {
   /** Send the cookie only over HTTPS. Default `true`, except `false` when NODE_ENV is `development`. */
   readonly secure?: boolean;
   /** Default `lax`. `none` requires `secure`. */
@@ -34,10 +50,18 @@ export interface SessionCookieOptions {
   readonly path?: string;
   /** CHIPS partitioned cookie; requires `secure`. Default `false`. */
   readonly partitioned?: boolean;
+  /**
+   * Send every session cookie with `Max-Age` and `Expires` equal to the remaining idle window, so it
+   * survives a browser restart (express-session's `cookie.maxAge` with `rolling`, tower-sessions'
+   * default). It is re-sent whenever the window slides (at most once per `touchAfter`) and never
+   * outlives the absolute deadline. A remembered session (`rememberMe(true)`) keeps its longer
+   * window either way. Default `false`: a browser-session cookie until `rememberMe(true)`.
+   */
+  readonly persistent?: boolean;
 }
 
 /** Options of {@link createSessions}. */
-export interface SessionsOptions {
+export interface SessionsOptions<CookieName extends string = string> {
   /** Where sessions live. Required. */
   readonly store: Store;
   /** A session unused for this long expires. Default `'30m'`. */
@@ -49,7 +73,7 @@ export interface SessionsOptions {
   /** Extend the idle window only after this much of it has passed. Default: a quarter of the idle timeout. */
   readonly touchAfter?: Duration;
   /** Cookie settings; `false` disables the cookie transport (header transport only). */
-  readonly cookie?: SessionCookieOptions | false;
+  readonly cookie?: SessionCookieOptions<CookieName> | false;
   /**
    * Also accept the ticket from a request header, for API clients: `'authorization'` reads
    * `Authorization: Bearer <ticket>`; any other name reads that header's raw value. Never from a URL.
@@ -141,6 +165,7 @@ export interface ResolvedCookie {
   readonly domain: string | undefined;
   readonly path: string;
   readonly partitioned: boolean;
+  readonly persistent: boolean;
 }
 
 /** An absolute deadline far enough away to mean "none", still exact as a double and as bigint ms. */
@@ -255,6 +280,7 @@ function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
     ['secure', secure],
     ['httpOnly', cookie.httpOnly ?? true],
     ['partitioned', cookie.partitioned ?? false],
+    ['persistent', cookie.persistent ?? false],
   ] as const) {
     if (typeof value !== 'boolean')
       throw new ConfigError(
@@ -283,6 +309,7 @@ function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
     domain,
     path,
     partitioned: cookie.partitioned ?? false,
+    persistent: cookie.persistent ?? false,
   };
 }
 

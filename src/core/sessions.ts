@@ -101,9 +101,10 @@ export interface Sessions<Data extends SessionData = SessionData> {
 }
 
 /** Creates the session manager. Validates options now; throws ConfigError naming the option and fix. */
-export function createSessions<Data extends SessionData = SessionData>(
-  options: SessionsOptions,
-): Sessions<Data> {
+export function createSessions<
+  Data extends SessionData = SessionData,
+  const CookieName extends string = string,
+>(options: SessionsOptions<CookieName>): Sessions<Data> {
   return new SessionManager<Data>(resolveOptions(options));
 }
 

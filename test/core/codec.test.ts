@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeValue, defaultCodecLimits, encodeValue } from '../../src/core/codec.ts';
-import { codecEqual } from '../support/codec-equal.ts';
 import { CodecError, CorruptRecordError, ErrorCodes } from '../../src/core/errors.ts';
+import { codecEqual } from '../support/codec-equal.ts';
 
 function roundTrip(value: unknown): unknown {
   return decodeValue(encodeValue(value));

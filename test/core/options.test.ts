@@ -32,6 +32,7 @@ describe('options', () => {
       domain: undefined,
       path: '/',
       partitioned: false,
+      persistent: false,
     });
     assert.equal(resolved.idleMs, 30 * 60_000);
     assert.equal(resolved.absoluteMs, 7 * 86_400_000);

@@ -328,3 +328,50 @@ describe('commitSync: the commit without a store write', () => {
     assert.equal(store.calls.get('touch'), 1);
   });
 });
+
+describe('cookie.persistent', () => {
+  const clockAt = () => ({ now: Date.UTC(2026, 0, 1) });
+  const maxAgeOf = (setCookie: string | undefined) => Number(/Max-Age=(\d+)/.exec(setCookie ?? '')?.[1]);
+
+  it('every session cookie carries Max-Age and Expires of the idle window, re-sent when it slides, never past the absolute deadline', async () => {
+    const clock = clockAt();
+    const sessions = createSessions<Data>({
+      store: memoryStore({ now: () => clock.now }),
+      now: () => clock.now,
+      cookie: { secure: false, name: 'sid', persistent: true },
+      idleTimeout: '30m',
+      absoluteTimeout: '1h',
+    });
+    const first = sessions.load({});
+    await first.set('count', 1);
+    const created = (await sessions.commit(first, { status: 200 })).setCookie;
+    assert.equal(maxAgeOf(created), 30 * 60);
+    assert.match(created ?? '', new RegExp(`Expires=${new Date(clock.now + 30 * 60_000).toUTCString()}`));
+    const cookie = cookieOf(created);
+
+    clock.now += 5 * 60_000; // before touchAfter (a quarter of the window): nothing to re-send
+    const early = sessions.load({ cookie });
+    await early.get('count');
+    assert.equal((await sessions.commit(early, { status: 200 })).setCookie, undefined);
+
+    clock.now += 5 * 60_000; // 10 min in: the window slides, and the cookie with it
+    const slid = sessions.load({ cookie });
+    await slid.get('count');
+    const resent = await sessions.commit(slid, { status: 200 });
+    assert.equal(resent.decision.store, 'touch');
+    assert.equal(maxAgeOf(resent.setCookie), 30 * 60);
+
+    clock.now += 25 * 60_000; // 35 min in: the window would end at 65 min, past the 60 min deadline
+    const late = sessions.load({ cookie });
+    await late.get('count');
+    assert.equal(maxAgeOf((await sessions.commit(late, { status: 200 })).setCookie), 25 * 60);
+  });
+
+  it('without it, a session cookie is a browser-session cookie until rememberMe(true)', async () => {
+    const sessions = createSessions<Data>({ store: memoryStore(), cookie: { secure: false, name: 'sid' } });
+    const session = sessions.load({});
+    await session.set('count', 1);
+    const { setCookie } = await sessions.commit(session, { status: 200 });
+    assert.doesNotMatch(setCookie ?? '', /Max-Age|Expires/);
+  });
+});

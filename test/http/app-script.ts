@@ -15,6 +15,9 @@ export interface AppResponse {
   readonly body: string;
 }
 
+/** How long after its response `/late-use` uses the session. */
+export const LATE_USE_MS = 20;
+
 export async function appScript(request: AppRequest, session: Session<AppData>): Promise<AppResponse> {
   const q = request.query;
   switch (request.path) {
@@ -27,6 +30,14 @@ export async function appScript(request: AppRequest, session: Session<AppData>):
       await session.set('count', count);
       return { status: 200, body: String(count) };
     }
+    case '/set-unawaited':
+      // Not awaited, the habit of express-session users: the commit must wait for the write.
+      void session.set('count', Number(q.get('n') ?? '1'));
+      return { status: 200, body: 'set' };
+    case '/late-use':
+      // After the response is sent: too late to save, and it must be reported, not crash anything.
+      setTimeout(() => void session.set('note', 'too late'), LATE_USE_MS);
+      return { status: 200, body: 'sent' };
     case '/same': {
       await session.set('count', (await session.get('count')) ?? 0);
       return { status: 200, body: 'same' };

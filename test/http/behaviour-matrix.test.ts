@@ -4,25 +4,49 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSessions, type Sessions, type SessionsOptions } from '../../src/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createSessions,
+  type SessionEventMap,
+  type Sessions,
+  type SessionsOptions,
+  type Store,
+} from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { countingStore } from '../support/counting-store.ts';
-import type { AppData } from './app-script.ts';
+import { type AppData, LATE_USE_MS } from './app-script.ts';
 import { adaptersUnderTest } from './apps/all.ts';
 import type { RunningApp } from './apps/types.ts';
 import { Jar, parseSetCookie, request } from './client.ts';
 
 const MINUTE = 60_000;
+/** Store latency that keeps a session's load in flight while the handler sends its response. */
+const LOAD_MS = 15;
 
-/** One app per adapter and configuration, with a controllable clock and a counted store. */
+/** `inner`, each read answered after `ms` (a store across a network). Delegates every call. */
+function slowReads(inner: Store, ms: number): Store {
+  return {
+    ...inner,
+    get: async (key) => {
+      await sleep(ms);
+      return inner.get(key);
+    },
+  };
+}
+
+/**
+ * One app per adapter and configuration, with a controllable clock and a counted store (seen by
+ * the sessions through `wrap`, when given).
+ */
 async function startApp(
   start: (sessions: Sessions<AppData>) => Promise<RunningApp>,
   options: Partial<SessionsOptions> = {},
+  wrap: (store: Store) => Store = (store) => store,
 ) {
   const clock = { now: Date.UTC(2026, 0, 1) };
   const store = countingStore(memoryStore({ now: () => clock.now }));
   const sessions = createSessions<AppData>({
-    store,
+    store: wrap(store),
     cookie: { secure: false, name: 'sid' },
     now: () => clock.now,
     ...options,
@@ -259,6 +283,54 @@ for (const adapter of adaptersUnderTest) {
       } finally {
         await t.app.close();
       }
+    });
+  });
+
+  describe(`adapter ${adapter.name} with session calls not awaited`, () => {
+    let t: Awaited<ReturnType<typeof startApp>>;
+    const unhandled: unknown[] = [];
+    const late: Array<SessionEventMap['late_use']> = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    before(async () => {
+      // Listening here also keeps such a rejection from ending the test process: it is asserted on instead.
+      process.on('unhandledRejection', onUnhandled);
+      t = await startApp(adapter.start, {}, (store) => slowReads(store, LOAD_MS));
+      t.sessions.on('late_use', (event) => late.push(event));
+    });
+    after(async () => {
+      await t.app.close();
+      process.off('unhandledRejection', onUnhandled);
+    });
+
+    it(`${adapter.name}: a set not awaited before the response is sent is kept, and the process stays up`, async () => {
+      const jar = new Jar('sid');
+      const created = await request(t.url('/set-unawaited?n=5'));
+      assert.equal(created.status, 200);
+      jar.take(created);
+      assert.ok(jar.header, 'the new session was stored and its cookie sent');
+      assert.equal((await request(t.url('/read'), { cookie: jar.header })).body, '5');
+      // Now the session exists, so the set must load it first: still in flight when the handler returns.
+      const updated = await request(t.url('/set-unawaited?n=6'), { cookie: jar.header });
+      assert.equal(updated.status, 200);
+      assert.equal((await request(t.url('/read'), { cookie: jar.header })).body, '6');
+      await sleep(LOAD_MS * 2);
+      assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      assert.equal((await request(t.url('/untouched'))).status, 200, 'still serving');
+    });
+
+    it(`${adapter.name}: a session call after the response changes nothing, is reported with the route, and crashes nothing`, async () => {
+      const jar = new Jar('sid');
+      jar.take(await request(t.url('/count')));
+      late.length = 0;
+      const reply = await request(t.url('/late-use?secret=x'), { cookie: jar.header! });
+      assert.equal(reply.body, 'sent');
+      await sleep(LATE_USE_MS + LOAD_MS * 3);
+      assert.equal(late.length, 1, 'reported once');
+      assert.equal(late[0]?.operation, 'set');
+      assert.equal(late[0]?.context, 'GET /late-use', 'the route, without its query string');
+      assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      const note = await request(t.url('/count'), { cookie: jar.header! });
+      assert.equal(note.body, '2', 'the session is intact and still serving');
     });
   });
 

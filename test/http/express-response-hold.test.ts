@@ -63,6 +63,15 @@ describe('express adapter: how responses are held', () => {
           res.send('ok');
         }, next);
     });
+    server.get('/locals-copied', (req, res, next) => {
+      getSession(req, sessions)
+        .set('note', '/locals-copied')
+        .then(() => {
+          // A habit of some apps: replace res.locals by a copy with more keys. The hold is in there.
+          res.locals = { ...res.locals, user: 'ada' };
+          res.send('ok');
+        }, next);
+    });
     server.get('/late', (req, res) => {
       // Headers first, session after: too late to send a cookie, so the use must fail loudly.
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -120,6 +129,10 @@ describe('express adapter: how responses are held', () => {
     assert.equal((await noteAfter('/replaced')).note, '/replaced');
   });
 
+  it('express: replacing res.locals by a spread copy after using the session still commits it', async () => {
+    assert.equal((await noteAfter('/locals-copied')).note, '/locals-copied');
+  });
+
   it('express: a route in a mounted sub-app (its own response prototype) is committed', async () => {
     assert.equal((await noteAfter('/sub/write')).note, 'sub-app');
   });
@@ -136,6 +149,38 @@ describe('express adapter: how responses are held', () => {
     const reply = await request(`${app.url}/read-in-end`, { cookie: jar.header! });
     assert.equal(reply.body, '/plain');
     assert.match(reply.headers.get('vary') ?? '', /cookie/i);
+  });
+});
+
+describe('express adapter: two session middlewares on one app', () => {
+  const users = newSessions();
+  const admins = createSessions<Data>({ store: memoryStore(), cookie: { name: 'admin', secure: false } });
+  let app: RunningApp;
+  before(async () => {
+    const server = express();
+    server.set('env', 'test');
+    server.use(session(users));
+    const adminSession = session(admins);
+    server.get('/both', (req, res, next) => {
+      const user = getSession(req, users);
+      user.set('note', 'user').then(() => {
+        adminSession(req, res, (error?: unknown) => {
+          if (error !== undefined) return next(error);
+          getSession(req, admins)
+            .set('note', 'admin')
+            .then(() => res.send('both'), next);
+        });
+      }, next);
+    });
+    app = await listen(server as unknown as Parameters<typeof listen>[0]);
+  });
+  after(() => app.close());
+
+  it('express: a second Sessions on the same request is held too, and both cookies are sent', async () => {
+    const reply = await request(`${app.url}/both`);
+    assert.equal(reply.body, 'both');
+    const names = reply.setCookie.map((cookie) => cookie.split('=')[0]).sort();
+    assert.deepEqual(names, ['admin', 'sid']);
   });
 });
 

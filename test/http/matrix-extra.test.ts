@@ -72,6 +72,23 @@ for (const adapter of adaptersUnderTest) {
       assert.notEqual(reply.body, '1', 'the handler output was never sent');
     });
 
+    it(`${adapter.name}: a write not awaited whose load fails answers 503, and the server keeps serving`, async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const reply = await request(`${app.url}/set-unawaited?n=3`, { cookie: `sid=${UNKNOWN_TICKET}` });
+        assert.equal(reply.status, 503, 'the commit waited for the write and reported its failure');
+        assert.deepEqual(reply.setCookie, []);
+        assert.notEqual(reply.body, 'set', 'the handler output was never sent');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      assert.equal((await request(`${app.url}/untouched`)).status, 200, 'no crash');
+    });
+
     it(`${adapter.name}: a failed load answers 503, and the server keeps serving`, async () => {
       const reply = await request(`${app.url}/read`, { cookie: `sid=${UNKNOWN_TICKET}` });
       assert.equal(reply.status, 503);

@@ -10,14 +10,14 @@ import { after, before, describe, it } from 'node:test';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import { createClient } from 'redis';
+import { unsignCookie } from '../../src/adapters/express/session-migration.ts';
 import {
   expressSessionMigration,
   type LegacyStore,
   type SessionMigration,
   session,
 } from '../../src/adapters/express.ts';
-import { unsignCookie } from '../../src/adapters/express-session-migration.ts';
-import { createSessions, type Sessions } from '../../src/index.ts';
+import { CookieError, createSessions, type Sessions } from '../../src/index.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
 import { listen } from '../http/apps/listen.ts';
 import type { RunningApp } from '../http/apps/types.ts';
@@ -50,9 +50,26 @@ function startOldApp(store: LegacyStore): Promise<RunningApp> {
   return listen(createServer(app));
 }
 
-/** The new app: coatcheck with the migration. */
-function startNewApp(sessions: Sessions<NewData>, migrate: SessionMigration): Promise<RunningApp> {
+/**
+ * The new app: coatcheck with the migration. `wrapEndFirst` puts a middleware before ours that
+ * wraps res.end (as compression does), so the adapter holds the response on the instance instead
+ * of through Express's prototype: the migration must work the same on both.
+ */
+function startNewApp(
+  sessions: Sessions<NewData>,
+  migrate: SessionMigration,
+  wrapEndFirst = false,
+): Promise<RunningApp> {
   const app = express();
+  if (wrapEndFirst) {
+    app.use((_req, res, next) => {
+      const end = res.end;
+      res.end = function wrappedEnd(this: unknown, ...args: unknown[]) {
+        return Reflect.apply(end, this, args);
+      } as typeof res.end;
+      next();
+    });
+  }
   app.use(session(sessions, { migrate }));
   app.get('/me', async (req, res) => {
     const cart = (await req.session.get('cart')) ?? [];
@@ -82,6 +99,7 @@ function describeMigration(
     let legacy: { store: LegacyStore; close(): Promise<void> };
     let oldApp: RunningApp;
     let newApp: RunningApp;
+    let wrappedApp: RunningApp;
     before(async () => {
       legacy = await makeStore();
       oldApp = await startOldApp(legacy.store);
@@ -95,10 +113,12 @@ function describeMigration(
         userId: (data) => (typeof data.user === 'string' ? data.user : undefined),
       });
       newApp = await startNewApp(sessions, migrate);
+      wrappedApp = await startNewApp(sessions, migrate, true);
     });
     after(async () => {
       await oldApp.close();
       await newApp.close();
+      await wrappedApp.close();
       await legacy.close();
     });
 
@@ -112,10 +132,10 @@ function describeMigration(
       return { cookie: `connect.sid=${set.value}`, sid };
     }
 
-    it(`${storeName}: an express-session user keeps data and login, the old session and cookie go`, async () => {
+    async function migratesOn(app: () => RunningApp) {
       const old = await oldLogin();
       assert.ok(await legacyGet(legacy.store, old.sid), 'the old store holds the session');
-      const first = await request(`${newApp.url}/me`, { cookie: old.cookie });
+      const first = await request(`${app().url}/me`, { cookie: old.cookie });
       assert.equal(first.status, 200);
       assert.deepEqual(JSON.parse(first.body), {
         user: 'erin',
@@ -127,17 +147,28 @@ function describeMigration(
       assert.equal(cleared?.value, '');
       assert.equal(cleared?.attributes.get('max-age'), '0');
       assert.equal(cleared?.attributes.get('path'), '/');
+      assert.ok(cleared?.attributes.has('httponly'), 'HttpOnly, as express-session set it');
+      assert.equal(cleared?.attributes.get('samesite'), 'Lax', "coatcheck's own cookie's SameSite");
+      assert.ok(!cleared?.attributes.has('secure'), "coatcheck's own cookie is not Secure here");
       assert.equal(await legacyGet(legacy.store, old.sid), undefined, 'the old session is destroyed');
       const jar = new Jar('sid');
       jar.take(first);
       assert.ok(jar.value, 'a coatcheck cookie was issued');
-      const second = await request(`${newApp.url}/me`, { cookie: jar.header! });
+      const second = await request(`${app().url}/me`, { cookie: jar.header! });
       assert.deepEqual(JSON.parse(second.body), {
         user: 'erin',
         cart: ['sku-1', 'sku-2'],
         keys: ['cart', 'user'],
       });
       assert.deepEqual(second.setCookie, []);
+    }
+
+    it(`${storeName}: an express-session user keeps data and login, the old session and cookie go`, async () => {
+      await migratesOn(() => newApp);
+    });
+
+    it(`${storeName}: the same when a middleware before ours wrapped res.end (the response held on the instance)`, async () => {
+      await migratesOn(() => wrappedApp);
     });
 
     it(`${storeName}: a forged express-session cookie is ignored and left alone`, async () => {
@@ -171,6 +202,56 @@ function describeMigration(
     });
   });
 }
+
+describe('express-session migration: the old cookie is cleared with the right attributes', () => {
+  async function clearedBy(
+    cookie: { secure: boolean; sameSite?: 'lax' | 'strict' | 'none' },
+    old?: Parameters<typeof expressSessionMigration>[0]['cookie'],
+  ) {
+    const store = new expressSession.MemoryStore();
+    const oldApp = await startOldApp(store);
+    const sessions = createSessions<NewData>({ store: memoryStore(), cookie: { ...cookie, name: 'sid' } });
+    const migrate = expressSessionMigration({ secret: SECRET, store, ...(old ? { cookie: old } : {}) });
+    const newApp = await startNewApp(sessions, migrate);
+    try {
+      const login = await request(`${oldApp.url}/login`, { method: 'POST' });
+      const oldCookie = login.setCookie[0]!.split(';')[0]!;
+      const reply = await request(`${newApp.url}/me`, { cookie: oldCookie });
+      assert.equal(JSON.parse(reply.body).user, null, 'no userId option: data only');
+      const cleared = reply.setCookie.map(parseSetCookie).find((c) => c.name === 'connect.sid');
+      assert.ok(cleared, 'the old cookie is cleared');
+      assert.equal(cleared.value, '');
+      assert.equal(cleared.attributes.get('max-age'), '0');
+      return cleared.attributes;
+    } finally {
+      await oldApp.close();
+      await newApp.close();
+    }
+  }
+
+  it("express: by default the deletion is Secure and has SameSite as coatcheck's own cookie", async () => {
+    const attributes = await clearedBy({ secure: true, sameSite: 'strict' });
+    assert.ok(attributes.has('secure'));
+    assert.equal(attributes.get('samesite'), 'Strict');
+    assert.equal(attributes.get('path'), '/');
+  });
+
+  it("express: the old cookie's own attributes, when given, are the ones repeated", async () => {
+    const attributes = await clearedBy(
+      { secure: true, sameSite: 'lax' },
+      { path: '/shop', sameSite: 'none', httpOnly: false },
+    );
+    assert.equal(attributes.get('path'), '/shop');
+    assert.equal(attributes.get('samesite'), 'None');
+    assert.ok(attributes.has('secure'), 'SameSite=None needs Secure');
+    assert.ok(!attributes.has('httponly'));
+  });
+
+  it('express: an old cookie name a Set-Cookie cannot carry fails at start-up, not on a request', () => {
+    const store = new expressSession.MemoryStore();
+    assert.throws(() => expressSessionMigration({ secret: SECRET, store, name: 'connect sid' }), CookieError);
+  });
+});
 
 describeMigration('the express-session MemoryStore', async () => ({
   store: new expressSession.MemoryStore(),

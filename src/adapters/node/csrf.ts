@@ -2,16 +2,11 @@
  * Opt-in CSRF protection for the node:http adapter: wrap a session handler so unsafe requests
  * must carry the session's CSRF token and must not come from another site.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CsrfGuardOptions, csrfRequestOf, verifyCsrf } from '../core/csrf.ts';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
-
-type Handler<Data extends SessionData> = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  session: Session<Data>,
-) => void | Promise<void>;
+import type { IncomingMessage } from 'node:http';
+import { CsrfError, type CsrfGuardOptions, type Session, type SessionData } from '../../index.ts';
+import { checkCsrf } from '../kit/csrf.ts';
+import { nodeHeader } from '../kit/request.ts';
+import type { SessionHandler } from './request.ts';
 
 /**
  * Verifies the CSRF token of `req` (header `x-csrf-token`, or the `_csrf` field of a body a
@@ -23,12 +18,8 @@ export function verifyNodeCsrf<Data extends SessionData>(
   session: Session<Data>,
   options: CsrfGuardOptions = {},
 ): Promise<void> {
-  const get = (name: string) => {
-    const value = req.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
   const body = (req as { body?: unknown }).body;
-  return verifyCsrf(session, csrfRequestOf(req.method ?? 'GET', get, body, options));
+  return checkCsrf(session, req.method ?? 'GET', req.headers, nodeHeader, body, options);
 }
 
 /**
@@ -37,9 +28,9 @@ export function verifyNodeCsrf<Data extends SessionData>(
  * @example createServer(withSessions(sessions, withCsrf(handler, { expectedOrigin: 'https://example.com' })))
  */
 export function withCsrf<Data extends SessionData>(
-  handler: Handler<Data>,
+  handler: SessionHandler<Data>,
   options: CsrfGuardOptions = {},
-): Handler<Data> {
+): SessionHandler<Data> {
   return async function coatcheckNodeCsrf(req, res, session) {
     try {
       await verifyNodeCsrf(req, session, options);

@@ -1,9 +1,10 @@
 /**
  * Opt-in CSRF protection for the Web (Fetch API) adapter, also used by the Hono adapter.
  */
-import { type CsrfGuardOptions, csrfRequestOf, isSafeMethod, verifyCsrf } from '../core/csrf.ts';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import { isSafeMethod } from '../../core/csrf.ts';
+import { CsrfError, type CsrfGuardOptions, type Session, type SessionData } from '../../index.ts';
+import { checkCsrf } from '../kit/csrf.ts';
+import { webHeader } from '../kit/request.ts';
 
 /**
  * Verifies the CSRF token of a Request: the `x-csrf-token` header, else the `_csrf` field of a
@@ -16,10 +17,10 @@ export async function verifyRequestCsrf<Data extends SessionData>(
   session: Session<Data>,
   options: CsrfGuardOptions = {},
 ): Promise<void> {
-  const get = (name: string) => request.headers.get(name) ?? undefined;
+  const headers = request.headers;
   let body: Record<string, unknown> | undefined;
   const headerName = (options.header ?? 'x-csrf-token').toLowerCase();
-  if (!isSafeMethod(request.method) && get(headerName) === undefined && isForm(get('content-type'))) {
+  if (!isSafeMethod(request.method) && !headers.get(headerName) && isForm(headers.get('content-type'))) {
     try {
       const field = (await request.clone().formData()).get(options.field ?? '_csrf');
       if (typeof field === 'string') body = { [options.field ?? '_csrf']: field };
@@ -27,11 +28,11 @@ export async function verifyRequestCsrf<Data extends SessionData>(
       // An unreadable form carries no token: the check below refuses it.
     }
   }
-  return verifyCsrf(session, csrfRequestOf(request.method, get, body, options));
+  return checkCsrf(session, request.method, request.headers, webHeader, body, options);
 }
 
-function isForm(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
+function isForm(contentType: string | null): boolean {
+  if (contentType === null) return false;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   return type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data';
 }

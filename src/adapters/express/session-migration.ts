@@ -7,9 +7,9 @@
  * is destroyed and the old cookie cleared. Needs neither express-session nor cookie-signature.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StoreUnavailableError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
+import type { IncomingMessage } from 'node:http';
+import { type CookieAttributes, readCookie, serializeCookieDeletion } from '../../core/cookie.ts';
+import { type Session, type SessionData, StoreUnavailableError } from '../../index.ts';
 
 /** The part of a connect/express-session store the migration uses (MemoryStore, connect-redis...). */
 export interface LegacyStore {
@@ -28,8 +28,19 @@ export interface ExpressSessionMigrationOptions {
   readonly store: LegacyStore;
   /** The old cookie name. Default `connect.sid`. */
   readonly name?: string;
-  /** Path and domain of the old cookie, so clearing it hits the same cookie. Default path `/`. */
-  readonly cookie?: { readonly path?: string; readonly domain?: string };
+  /**
+   * The old cookie's attributes (express-session's `cookie` option), repeated on the Set-Cookie
+   * that clears it, since browsers only delete a cookie whose path and domain match. Default path
+   * `/`, HttpOnly, and Secure and SameSite as coatcheck's own cookie has them.
+   */
+  readonly cookie?: {
+    readonly path?: string;
+    readonly domain?: string;
+    readonly secure?: boolean;
+    readonly httpOnly?: boolean;
+    readonly sameSite?: 'lax' | 'strict' | 'none';
+    readonly partitioned?: boolean;
+  };
   /** The user id in the old data, to call `session.login(userId)` with (e.g. `(d) => d.passport?.user`). */
   readonly userId?: (data: LegacySessionData) => string | undefined;
   /** Rename or drop keys: return the data to store. Default: every key but `cookie`. */
@@ -39,13 +50,27 @@ export interface ExpressSessionMigrationOptions {
 /** A migration to pass to the Express middleware's `migrate` option. */
 export interface SessionMigration {
   /**
-   * Runs for every request before the session is loaded; returns the work to do once it is, or
-   * `undefined` when there is nothing to migrate. Wraps `res.writeHead` to clear the old cookie.
+   * Runs for every request before its session is loaded: the migration to carry out for it, or
+   * `undefined` when the request carries no old session (or a forged one). `site` is coatcheck's
+   * own cookie (undefined with header transport), whose Secure and SameSite the old cookie's
+   * deletion repeats unless the options say otherwise.
    */
   prepare(
     req: IncomingMessage,
-    res: ServerResponse,
-  ): ((session: Session<SessionData>) => Promise<void>) | undefined;
+    site: { readonly secure: boolean; readonly sameSite: 'lax' | 'strict' | 'none' } | undefined,
+  ): MigrationStep | undefined;
+}
+
+/** One request's migration; the Express middleware and its response hold carry it out. */
+export interface MigrationStep {
+  /** Moves the old session's data into `session`; the middleware awaits it before the routes run. */
+  run(session: Session<SessionData>): Promise<void>;
+  /**
+   * Called by the response hold once the commit succeeded, before the headers go out: the
+   * Set-Cookie value that clears the old cookie, when the old session was moved and `status` is
+   * below 500 (the new session was saved); the old session is then destroyed in the old store.
+   */
+  readonly settle: (status: number) => string | undefined;
 }
 
 /**
@@ -61,37 +86,51 @@ export function expressSessionMigration(options: ExpressSessionMigrationOptions)
   if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
     throw new TypeError('expressSessionMigration: `secret` must be the old express-session secret(s).');
   }
-  const clearing = clearingCookie(name, options.cookie?.path ?? '/', options.cookie?.domain);
+  // At start-up, not on a user's request: a name or attribute a Set-Cookie cannot carry (CookieError).
+  serializeCookieDeletion<string>(name, oldCookie(options.cookie, { secure: true, sameSite: 'lax' }));
   return {
-    prepare(req, res) {
-      const raw = readCookieValue(req.headers.cookie, name);
+    prepare(req, site) {
+      const raw = readCookie(req.headers.cookie, name).value;
       if (raw === undefined) return undefined;
-      const sid = unsignCookie(raw, secrets);
+      const sid = unsignCookie(percentDecoded(raw), secrets);
       if (sid === undefined) return undefined;
       let migrated = false;
-      const writeHead = res.writeHead;
-      res.writeHead = function migrationWriteHead(this: ServerResponse, ...args: unknown[]) {
-        const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
-        if (migrated && status < 500) {
-          appendSetCookie(res, clearing);
-          options.store.destroy(sid, () => {});
-        }
-        return Reflect.apply(writeHead, this, args) as ServerResponse;
-      } as ServerResponse['writeHead'];
-      return async (session) => {
-        // A coatcheck ticket wins: the user was migrated already (or logged in anew).
-        if (await hasLiveSession(session)) return;
-        const data = await readLegacy(options.store, sid);
-        migrated = true; // found or not, the old cookie is now useless
-        if (data === undefined) return;
-        const moved = options.mapData !== undefined ? options.mapData(data) : withoutCookie(data);
-        for (const [key, value] of Object.entries(moved)) {
-          if (value !== undefined) await session.set(key, value);
-        }
-        const userId = options.userId?.(data);
-        if (userId !== undefined && userId !== '') await session.login(userId);
+      return {
+        run: async (session) => {
+          // A coatcheck ticket wins: the user was migrated already (or logged in anew).
+          if (await hasLiveSession(session)) return;
+          const data = await readLegacy(options.store, sid);
+          migrated = true; // found or not, the old cookie is now useless
+          if (data === undefined) return;
+          const moved = options.mapData !== undefined ? options.mapData(data) : withoutCookie(data);
+          for (const [key, value] of Object.entries(moved)) {
+            if (value !== undefined) await session.set(key, value);
+          }
+          const userId = options.userId?.(data);
+          if (userId !== undefined && userId !== '') await session.login(userId);
+        },
+        settle: (status) => {
+          if (!migrated || status >= 500) return undefined;
+          destroyLegacy(options.store, sid);
+          return serializeCookieDeletion<string>(name, oldCookie(options.cookie, site));
+        },
       };
     },
+  };
+}
+
+/** The attributes of the old cookie, for its deletion. */
+function oldCookie(
+  given: ExpressSessionMigrationOptions['cookie'],
+  site: Parameters<SessionMigration['prepare']>[1],
+): CookieAttributes {
+  return {
+    path: given?.path ?? '/',
+    domain: given?.domain,
+    secure: given?.secure ?? site?.secure,
+    httpOnly: given?.httpOnly ?? true,
+    sameSite: given?.sameSite ?? site?.sameSite,
+    partitioned: given?.partitioned,
   };
 }
 
@@ -115,6 +154,16 @@ function readLegacy(store: LegacyStore, sid: string): Promise<LegacySessionData 
       done(error);
     }
   });
+}
+
+/** Destroys the old session, best effort: it can no longer be reached once its cookie is cleared. */
+function destroyLegacy(store: LegacyStore, sid: string): void {
+  try {
+    const result = store.destroy(sid, () => {});
+    if (result instanceof Promise) result.catch(() => {});
+  } catch {
+    // an old store that throws: the record simply expires there
+  }
 }
 
 function withoutCookie(data: LegacySessionData): Record<string, unknown> {
@@ -142,30 +191,12 @@ export function unsignCookie(value: string, secrets: readonly string[]): string 
   return undefined;
 }
 
-/** The first value of cookie `name`, percent-decoded as express-session's cookie parser does. */
-function readCookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
+/** A cookie value percent-decoded as express-session's cookie parser does (kept as is if malformed). */
+function percentDecoded(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
   }
-  return undefined;
-}
-
-function clearingCookie(name: string, path: string, domain: string | undefined): string {
-  const domainPart = domain === undefined ? '' : `; Domain=${domain}`;
-  return `${name}=; Path=${path}${domainPart}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`;
-}
-
-function appendSetCookie(res: ServerResponse, value: string): void {
-  const existing = res.getHeader('set-cookie');
-  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-  res.setHeader('set-cookie', [...list, value]);
 }

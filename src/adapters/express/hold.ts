@@ -2,26 +2,36 @@
  * How the Express adapter holds a response until its session is committed, cheaply.
  *
  * Express re-prototypes every `res` (`Object.setPrototypeOf(res, app.response)`), and overriding
- * methods on such an object is slow: measured here, patching and restoring writeHead/write/end/
- * flushHeaders on each request cost about 20 µs, a quarter of a bare Express request. So the four
- * methods are defined once on Express's base response prototype (the object right above
+ * methods on such an object is slow (docs/BENCHMARKS.md, finding 1). So the four methods are
+ * defined once on Express's base response prototype (the object right above
  * `http.ServerResponse.prototype`, shared by every app and sub-app of that copy of Express); each
- * finds the response's hold through `res.req.session` and passes straight through when it has
- * none, or when its commit is done. Code that captures `res.end` later (compression, on-headers) captures ours,
+ * finds the response's hold in `res.locals` and passes straight through when it has none, or when
+ * its commit is done. Code that captures `res.end` later (compression, on-headers) captures ours,
  * and the hold itself is only created when the handler first uses its session.
  *
  * When that is not safe for a response, it is held by patching its own methods instead, as the
  * node adapter does: if something already patched the response's methods (a middleware registered
  * before ours captured the old ones), if a prototype in between defines one of them, if the
- * response is no node:http ServerResponse, or if another coatcheck hold is already on it.
+ * response is no node:http ServerResponse or has no `res.locals`, or if another coatcheck hold is
+ * already on it. Either way it is the same ResponseHold, given the same options (the
+ * express-session migration's cleanup included), so nothing depends on which path was taken.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import { Session, type SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
-import { type ClientIpOptions, loadRequestSession } from './node-request.ts';
-import { HELD_METHODS, type HeldMethods, holdOnInstance, ResponseHold } from './response-hold.ts';
+import type { Session, SessionData, Sessions } from '../../index.ts';
+import { type ClientIpOptions, loadRequestSession } from '../node/request.ts';
+import {
+  HELD_METHODS,
+  type HeldMethods,
+  type HoldOptions,
+  holdOnInstance,
+  ResponseHold,
+} from '../node/response-hold.ts';
 
-/** Where a response's hold is kept in `res.locals` (not enumerable: templates never see it). */
+/**
+ * The key of a response's hold in `res.locals`, the one place it is kept. A symbol, so templates
+ * (which see `res.locals`' string keys) never see it; a plain enumerable property, so an app that
+ * replaces `res.locals` by a spread copy (`res.locals = { ...res.locals, user }`) keeps it too.
+ */
 const HOLD = Symbol('coatcheck.hold');
 /** Base prototypes already given our methods, with the methods they had before. */
 const PATCHED = new WeakMap<object, HeldMethods>();
@@ -32,57 +42,74 @@ type EndArgs = Parameters<ServerResponse['end']>;
 /**
  * Loads the session of `req` and arranges for it to be committed before `res` sends its headers.
  * Held through the prototype, the hold is only created when the handler first uses the session
- * (a request that never does costs nothing); `res.end` captured before that use is our method
- * anyway, so `res.end(await session.get('x'))` is held too.
+ * (a request that never does costs nothing, not even its options object); `res.end` captured
+ * before that use is our method anyway, so `res.end(await session.get('x'))` is held too.
+ * `onCommitError` and `onCommitted` are the hold's options (see HoldOptions).
  */
 export function loadAndHold<Data extends SessionData>(
   sessions: Sessions<Data>,
   req: IncomingMessage,
   res: ServerResponse,
   ip: ClientIpOptions,
-  onCommitError: (error: unknown) => void,
+  onCommitError: HoldOptions['onCommitError'],
+  onCommitted: HoldOptions['onCommitted'],
 ): Session<Data> {
-  const send = prototypeHold(req, res);
+  const send = prototypeHold(res);
   if (send === undefined) {
     const session = loadRequestSession(sessions, req, ip);
-    holdOnInstance(sessions, session, res, onCommitError);
+    holdOnInstance(sessions, session, res, { onCommitError, onCommitted });
     return session;
   }
   return loadRequestSession(sessions, req, ip, {
     onFirstUse: (session) => {
+      const locals = (res as { locals?: unknown }).locals;
       if (res.headersSent) {
         // Too late for a cookie: commit the unused session now, so this use fails with
         // SessionStateError ("already committed") instead of silently losing its changes.
-        sessions.commitSync(session, { status: res.statusCode });
+        commitUnused(sessions, session, res.statusCode);
+      } else if (typeof locals !== 'object' || locals === null || holdOf(res) !== undefined) {
+        // res.locals replaced by app code, or a second coatcheck middleware on this request (another
+        // Sessions): this hold goes on the instance and replays through the prototype's methods,
+        // so a first hold still commits too.
+        holdOnInstance(sessions, session, res, { onCommitError, onCommitted });
       } else {
-        // Found again by the prototype's methods (see holdOf) through res.locals, so app code
-        // replacing req.session cannot make the commit be skipped.
-        const hold = new ResponseHold(sessions, session, res, onCommitError, send);
-        const locals = (res as { locals?: unknown }).locals;
-        if (typeof locals === 'object' && locals !== null) {
-          Object.defineProperty(locals, HOLD, { value: hold, configurable: true, enumerable: false });
-        }
+        const hold = new ResponseHold(sessions, session, res, { onCommitError, onCommitted }, send);
+        (locals as Record<symbol, unknown>)[HOLD] = hold;
       }
     },
   });
 }
 
 /**
- * The hold of `res`: in `res.locals` (a prototype-less object Express makes per request, so a key
- * added there costs no new hidden class, about 1 µs measured), else in the Session behind
- * `res.req.session`. Nothing is stored on `res` or `req` themselves: there, each added property
- * costs about 4 µs. Undefined when the response has no hold, or it is done.
+ * Commits a session the handler has not used yet (no store write: nothing to save or lose).
+ * Headers are sent, so a failure has no response to go to: it is dropped, never left unhandled.
+ */
+function commitUnused<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  session: Session<Data>,
+  status: number,
+) {
+  if (sessions.commitSync(session, { status }) === undefined) {
+    sessions.commit(session, { status }).catch(() => {});
+  }
+}
+
+/**
+ * The hold of `res`, from `res.locals` (a prototype-less object Express makes per request, so a
+ * key added there costs no new hidden class; docs/BENCHMARKS.md, finding 2). Nothing is stored on
+ * `res` or `req` themselves, where each added property costs more. Undefined when the response
+ * has no hold, or it is done.
  */
 function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
-  const locals = (res as { locals?: Record<symbol, unknown> }).locals;
-  const hold = locals?.[HOLD];
+  const hold = (res as { locals?: Record<symbol, unknown> }).locals?.[HOLD];
   return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
 }
 
 /** The base prototype's original methods, patching it first if needed; undefined when unsafe. */
-function prototypeHold(req: IncomingMessage, res: ServerResponse): HeldMethods | undefined {
-  // The prototype's methods find the hold through res.req: Express sets it; anything else, no.
-  if ((res as { req?: unknown }).req !== req) return undefined;
+function prototypeHold(res: ServerResponse): HeldMethods | undefined {
+  // The prototype's methods find the hold in res.locals: Express makes it; anything else, no.
+  const locals = (res as { locals?: unknown }).locals;
+  if (typeof locals !== 'object' || locals === null) return undefined;
   for (const name of HELD_METHODS) if (Object.hasOwn(res, name)) return undefined;
   let base: object | undefined;
   let proto: object | null = Object.getPrototypeOf(res) as object | null;

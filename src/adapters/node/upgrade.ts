@@ -4,9 +4,8 @@
  * never extended (the connection's own lifetime is the app's to bound).
  */
 import type { IncomingMessage } from 'node:http';
-import { CsrfError } from '../core/errors.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import { CsrfError, type Session, type SessionData, type Sessions } from '../../index.ts';
+import { loadInput, nodeHeader, requestContext } from '../kit/request.ts';
 
 /** What an upgrade handler may do with its session: read, never write. */
 export interface ReadonlySession<Data extends SessionData = SessionData> {
@@ -54,14 +53,12 @@ export async function loadUpgradeSession<Data extends SessionData>(
       `Upgrade from origin ${String(req.headers.origin)} refused; expected ${options.expectedOrigin}.`,
     );
   }
-  const headerName = sessions.options.header?.name;
-  const raw = headerName === undefined ? undefined : req.headers[headerName];
-  const session = sessions.load({
-    cookie: req.headers.cookie,
-    header: Array.isArray(raw) ? raw[0] : raw,
-    ip: options.ip ?? req.socket.remoteAddress,
-    userAgent: req.headers['user-agent'],
-  });
+  const session = sessions.load(
+    loadInput(sessions, req.headers, nodeHeader, {
+      ip: options.ip ?? req.socket.remoteAddress,
+      context: () => requestContext(req.method, req.url),
+    }),
+  );
   await session.load();
   return Object.freeze({
     get isNew() {

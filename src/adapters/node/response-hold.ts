@@ -6,14 +6,17 @@
  *
  * How the calls reach the hold is up to the caller: the node adapter patches the response object
  * itself (`holdOnInstance`); the Express adapter routes them through methods defined once on
- * Express's response prototype (see express-hold.ts), which is much cheaper per request.
+ * Express's response prototype (see express/hold.ts), which is much cheaper per request.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { CommitResult } from '../core/commit.ts';
-import { CoatcheckError } from '../core/errors.ts';
-import { mergeVary, responseHeaders } from '../core/response-headers.ts';
-import type { Session, SessionData } from '../core/session.ts';
-import type { Sessions } from '../core/sessions.ts';
+import type { CommitResult, Session, SessionData, Sessions } from '../../index.ts';
+import {
+  applyResponseHeaders,
+  commitThen,
+  errorStatus,
+  errorText,
+  type HeaderTarget,
+} from '../kit/response.ts';
 
 type WriteArgs = Parameters<ServerResponse['write']>;
 type EndArgs = Parameters<ServerResponse['end']>;
@@ -29,12 +32,27 @@ export interface HeldMethods {
 /** The names of the intercepted methods. */
 export const HELD_METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const;
 
+/** What a hold does besides committing. */
+export interface HoldOptions {
+  /**
+   * Called instead of answering the error when the commit fails. Nothing has been sent and the
+   * held response's headers are removed, so it may write a whole new response (Express: `next`).
+   * Default: a plain-text answer with the error's status (503 for a store outage).
+   */
+  readonly onCommitError?: ((error: unknown) => void) | undefined;
+  /**
+   * Runs once the commit succeeded, before the headers go out, with the response's status; may
+   * return one more Set-Cookie value (the express-session migration clears the old cookie so).
+   */
+  readonly onCommitted?: ((status: number) => string | undefined) | undefined;
+}
+
 /** One response's hold. */
 export class ResponseHold<Data extends SessionData> {
   readonly #sessions: Sessions<Data>;
   readonly #session: Session<Data>;
   readonly #res: ServerResponse;
-  readonly #onCommitError: ((error: unknown) => void) | undefined;
+  readonly #options: HoldOptions;
   readonly #send: HeldMethods;
   readonly #onDone: (() => void) | undefined;
   #head:
@@ -42,6 +60,7 @@ export class ResponseHold<Data extends SessionData> {
     | undefined;
   readonly #held: Array<{ kind: 'write'; args: WriteArgs } | { kind: 'end'; args: EndArgs }> = [];
   #state: 'open' | 'committing' | 'done' = 'open';
+  #status = 200;
 
   /**
    * `send`: the methods that really send (called with the response as `this`); `onDone`: runs
@@ -51,14 +70,14 @@ export class ResponseHold<Data extends SessionData> {
     sessions: Sessions<Data>,
     session: Session<Data>,
     res: ServerResponse,
-    onCommitError: ((error: unknown) => void) | undefined,
+    options: HoldOptions,
     send: HeldMethods,
     onDone?: () => void,
   ) {
     this.#sessions = sessions;
     this.#session = session;
     this.#res = res;
-    this.#onCommitError = onCommitError;
+    this.#options = options;
     this.#send = send;
     this.#onDone = onDone;
   }
@@ -104,16 +123,16 @@ export class ResponseHold<Data extends SessionData> {
   #start(): void {
     if (this.#state !== 'open') return;
     this.#state = 'committing';
-    const status = this.#head?.status ?? this.#res.statusCode;
-    // Fast path: a session the handler never used, or only read, needs no store write, so the
-    // response goes out in the same tick instead of waiting on a promise.
-    const now = this.#sessions.commitSync(this.#session, { status });
-    if (now !== undefined) this.#replay(now);
-    else
-      this.#sessions.commit(this.#session, { status }).then(
-        (result) => this.#replay(result),
-        (error: unknown) => this.#fail(error),
-      );
+    this.#status = this.#head?.status ?? this.#res.statusCode;
+    // A session the handler never used, or only read, needs no store write: the response then
+    // goes out in the same tick instead of waiting on a promise.
+    commitThen(
+      this.#sessions,
+      this.#session,
+      this.#status,
+      (result) => this.#replay(result),
+      (error) => this.#fail(error),
+    );
   }
 
   #finish(): void {
@@ -125,7 +144,10 @@ export class ResponseHold<Data extends SessionData> {
     this.#finish();
     const res = this.#res;
     const head = this.#head;
-    applyHeaders(res, result, head?.headers);
+    const target = new HeldHeaders(res, head?.headers);
+    applyResponseHeaders(result, target);
+    const extra = this.#options.onCommitted?.(this.#status);
+    if (extra !== undefined) target.append('set-cookie', extra);
     if (head !== undefined) {
       const args =
         head.message === undefined ? [head.status, head.headers] : [head.status, head.message, head.headers];
@@ -138,12 +160,58 @@ export class ResponseHold<Data extends SessionData> {
   }
 
   #fail(error: unknown): void {
-    this.#finish();
+    if (this.#state !== 'done') this.#finish();
     const res = this.#res;
+    if (res.headersSent) {
+      // The replay itself failed part-way (a header the handler gave was invalid, say).
+      res.destroy(error instanceof Error ? error : undefined);
+      return;
+    }
     // Nothing has been sent yet: replace the held response with the error.
     for (const name of res.getHeaderNames()) res.removeHeader(name);
-    if (this.#onCommitError === undefined) sendError(res, error);
-    else this.#onCommitError(error);
+    const onCommitError = this.#options.onCommitError;
+    if (onCommitError === undefined) sendError(res, error);
+    else onCommitError(error);
+  }
+}
+
+/**
+ * The response's headers as a HeaderTarget. A header also given to writeHead is changed there:
+ * node lets those win over the ones set with setHeader.
+ */
+class HeldHeaders implements HeaderTarget {
+  readonly #res: ServerResponse;
+  readonly #head: OutgoingHttpHeaders | undefined;
+
+  constructor(res: ServerResponse, head: OutgoingHttpHeaders | undefined) {
+    this.#res = res;
+    this.#head = head;
+  }
+
+  get(name: string): string | undefined {
+    const key = this.#inHead(name);
+    return key === undefined ? this.#res.getHeader(name)?.toString() : String(this.#head?.[key]);
+  }
+
+  set(name: string, value: string): void {
+    const key = this.#inHead(name);
+    if (key === undefined) this.#res.setHeader(name, value);
+    else if (this.#head !== undefined) this.#head[key] = value;
+  }
+
+  append(name: string, value: string): void {
+    const key = this.#inHead(name);
+    if (key === undefined) this.#res.appendHeader(name, value);
+    else if (this.#head !== undefined) {
+      const list = this.#head[key];
+      this.#head[key] = [...(Array.isArray(list) ? list : [String(list)]), value];
+    }
+  }
+
+  #inHead(name: string): string | undefined {
+    if (this.#head === undefined) return undefined;
+    for (const key of Object.keys(this.#head)) if (key.toLowerCase() === name) return key;
+    return undefined;
   }
 }
 
@@ -152,7 +220,7 @@ export function holdOnInstance<Data extends SessionData>(
   sessions: Sessions<Data>,
   session: Session<Data>,
   res: ServerResponse,
-  onCommitError: ((error: unknown) => void) | undefined,
+  options: HoldOptions,
 ): void {
   const original: HeldMethods = {
     writeHead: res.writeHead,
@@ -160,7 +228,7 @@ export function holdOnInstance<Data extends SessionData>(
     end: res.end,
     flushHeaders: res.flushHeaders,
   };
-  const hold = new ResponseHold(sessions, session, res, onCommitError, original, () => {
+  const hold = new ResponseHold(sessions, session, res, options, original, () => {
     res.writeHead = original.writeHead;
     res.write = original.write;
     res.end = original.end;
@@ -186,41 +254,8 @@ export function sendError(res: ServerResponse, error: unknown): void {
     res.destroy(error instanceof Error ? error : undefined);
     return;
   }
-  const status = error instanceof CoatcheckError ? error.status : 500;
+  const status = errorStatus(error);
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
-  res.end(status === 503 ? 'Service Unavailable: session store unreachable\n' : 'Internal Server Error\n');
-}
-
-/** Adds the commit's headers, merging with headers the handler set (including those given to writeHead). */
-function applyHeaders(
-  res: ServerResponse,
-  result: CommitResult,
-  headHeaders: OutgoingHttpHeaders | undefined,
-): void {
-  for (const { name, value } of responseHeaders(result)) {
-    const inHead = headHeaders !== undefined ? findHeader(headHeaders, name) : undefined;
-    if (name === 'set-cookie') {
-      const existing = res.getHeader('set-cookie');
-      const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
-      res.setHeader('set-cookie', [...list, value]);
-      if (inHead !== undefined && headHeaders !== undefined) {
-        const headList = headHeaders[inHead];
-        headHeaders[inHead] = [...(Array.isArray(headList) ? headList : [String(headList)]), value];
-      }
-    } else if (name === 'vary') {
-      if (inHead !== undefined && headHeaders !== undefined)
-        headHeaders[inHead] = mergeVary(String(headHeaders[inHead]), value);
-      else res.setHeader('vary', mergeVary(res.getHeader('vary')?.toString(), value));
-    } else if (inHead !== undefined && headHeaders !== undefined) {
-      headHeaders[inHead] = value;
-    } else {
-      res.setHeader(name, value);
-    }
-  }
-}
-
-function findHeader(headers: OutgoingHttpHeaders, name: string): string | undefined {
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === name) return key;
-  return undefined;
+  res.end(errorText(status));
 }
