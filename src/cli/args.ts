@@ -19,6 +19,9 @@ export interface CliArgs {
   readonly timeoutMs: number;
   readonly table: string | undefined;
   readonly prefix: string | undefined;
+  /** `stats --watch`: sample again every `intervalMs` until Ctrl-C. */
+  readonly watch: boolean;
+  readonly intervalMs: number;
 }
 
 /** A mistake on the command line: printed with the usage hint, exit code 2. */
@@ -27,7 +30,9 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: coatcheck <command> --store <url> [options]
 
 Commands:
-  stats    --store <url>                       count, expired count, per-user top 10, round-trip latency
+  stats    --store <url> [--watch [--interval <s>]]
+                                               count, expired count, per-user top 10, round-trip latency
+                                               (--watch: refreshed every --interval seconds, default 2, until Ctrl-C)
   list     --store <url> [--user <id>]         sessions (of one user, or the most recently seen)
   revoke   --store <url> (--user <id> | --session <key>)
                                                delete every session of a user, or one session by store key
@@ -80,6 +85,14 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
   if (values.user !== undefined && name !== 'revoke' && name !== 'list')
     throw new UsageError('--user only applies to list and revoke');
   if (values['dry-run'] === true && name !== 'purge') throw new UsageError('--dry-run only applies to purge');
+  if (values.watch === true && name !== 'stats') throw new UsageError('--watch only applies to stats');
+  if (values.interval !== undefined && values.watch !== true)
+    throw new UsageError('--interval only applies to stats --watch');
+  const interval = Number(values.interval ?? 2);
+  if (!Number.isFinite(interval) || interval < 0.1 || interval > 86_400)
+    throw new UsageError(
+      `--interval must be a number of seconds from 0.1 to 86400, got "${values.interval}"`,
+    );
   return {
     command: name,
     store,
@@ -91,6 +104,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     timeoutMs: positiveInt('timeout', values.timeout, 5000),
     table: values.table,
     prefix: values.prefix,
+    watch: values.watch === true,
+    intervalMs: Math.round(interval * 1000),
   };
 }
 
@@ -109,6 +124,8 @@ function parse(argv: readonly string[]) {
       timeout: { type: 'string' },
       table: { type: 'string' },
       prefix: { type: 'string' },
+      watch: { type: 'boolean' },
+      interval: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

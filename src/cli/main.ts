@@ -8,13 +8,14 @@ import { CoatcheckError, ConfigError, StoreUnavailableError } from '../core/erro
 import { type CliArgs, parseCli, USAGE, UsageError } from './args.ts';
 import { list, migrate, type Output, purge, revoke, stats } from './commands.ts';
 import { type Connection, connect } from './connect.ts';
+import { STREAMED, watchStats } from './watch.ts';
 
 async function run(args: CliArgs): Promise<Output> {
   const connection: Connection = await connect(args, args.command !== 'migrate');
   try {
     switch (args.command) {
       case 'stats':
-        return await stats(connection);
+        return args.watch ? await watchStats(connection, args, process.stdout) : await stats(connection);
       case 'list':
         return await list(connection, args);
       case 'revoke':
@@ -56,6 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     const output = await run(args);
+    if (output === STREAMED) return 0;
     process.stdout.write(args.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
     return 0;
   } catch (error) {
