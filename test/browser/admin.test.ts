@@ -112,7 +112,7 @@ describe('demo admin page in Chromium', { skip: skipReason() }, () => {
     assert.equal(response?.headers().refresh, '10');
     assert.match((await admin.textContent('.health')) ?? '', /Store sqlite: ok,\s+[\d.]+ ms round trip/);
     const rows = await admin.$$eval('table.sessions tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent?.trim())),
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent?.trim()).slice(0, 2)),
     );
     assert.deepEqual(
       rows.find((row) => row[0] === second),
