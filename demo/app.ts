@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { withSessions } from '../src/adapters/node.ts';
-import { createSessions, type SessionCookieOptions, type Sessions, type Store } from '../src/index.ts';
+import { createSessions, type SessionCookieOptions, type Store } from '../src/index.ts';
 import { storeFromUrl } from '../src/stores/from-url.ts';
 import { sqliteStore } from '../src/stores/sqlite.ts';
 import type { DemoApp, DemoData } from './context.ts';
@@ -69,7 +69,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     rememberMe: '30d',
     cookie: { ...cookie, sameSite: 'lax', httpOnly: true, path: '/' },
   });
-  const telemetry = startTelemetry(sessions as Sessions<never>, options.sampleEveryMs);
+  const telemetry = startTelemetry(sessions, options.sampleEveryMs);
   const app: DemoApp = {
     sessions,
     users,

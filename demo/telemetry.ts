@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { type DataPoint, type Histogram, MeterProvider, type MetricData } from '@opentelemetry/sdk-metrics';
-import type { Sessions } from '../src/index.ts';
+import type { SessionData, Sessions } from '../src/index.ts';
 import { ATTR, instrument, METRIC } from '../src/otel.ts';
 
 /** One sample of the figures the admin page charts (totals since start, as of `at`). */
@@ -58,7 +58,10 @@ function total(metric: MetricData | undefined): number {
 }
 
 /** Instruments `sessions` and starts sampling. */
-export function startTelemetry(sessions: Sessions<never>, intervalMs = 5000): DemoTelemetry {
+export function startTelemetry<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  intervalMs = 5000,
+): DemoTelemetry {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const instrumentation = instrument(sessions, { meterProvider, tracerProvider: false });
