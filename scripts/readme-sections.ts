@@ -22,7 +22,7 @@ export const SECTIONS: Record<string, readonly string[]> = {
     'docs/stores/cache.md',
   ],
   adapters: ['docs/adapters.md', 'docs/migrating-from-express-session.md'],
-  tools: ['docs/demo.md', 'docs/cli.md'],
+  tools: ['docs/demo.md', 'docs/cli.md', 'docs/observability.md'],
 };
 
 function demote(markdown: string): string {
