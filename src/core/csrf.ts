@@ -2,7 +2,7 @@
  * CSRF protection for cookie sessions: a synchronizer token bound to the session (renewed at
  * login), plus a Fetch Metadata / Origin check for unsafe methods. Both must pass.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.ts';
 import { CsrfError } from './errors.ts';
 import type { Session, SessionData } from './session.ts';
 
@@ -38,12 +38,11 @@ export async function verifyCsrf<Data extends SessionData>(
     throw new CsrfError(`Request from origin ${request.origin} refused; expected ${request.expectedOrigin}.`);
   }
   const expected = await session.existingCsrfToken();
-  const given = request.token ?? '';
-  if (expected === undefined || given.length !== expected.length) {
+  // Compared as text: a same-length token with multi-byte characters is refused like any other
+  // wrong token (comparing UTF-8 bytes of unequal lengths threw a RangeError, a 500).
+  if (expected === undefined || !constantTimeEqual(request.token ?? '', expected)) {
     throw new CsrfError('Missing or invalid CSRF token.');
   }
-  if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
-    throw new CsrfError('Missing or invalid CSRF token.');
 }
 
 /** Options of the adapters' opt-in CSRF middleware. */
