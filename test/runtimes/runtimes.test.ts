@@ -10,12 +10,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { createAdaptorServer } from '@hono/node-server';
+import { transform } from 'esbuild';
 import { HTTP_CHECKS, servingRuntime } from './http-checks.ts';
 import { type PackageFixture, preparePackage } from './package-fixture.ts';
 import { type Bundle, denoConformanceBundle, edgeBundle, workerdBundle } from './runtime-bundles.ts';
@@ -69,6 +72,27 @@ function assertPortable(bundle: Bundle): void {
     assert.ok(bundle.modules.includes(module), `${module} bundled: ${bundle.modules.join(', ')}`);
   }
   for (const module of bundle.modules) assert.doesNotMatch(module, /-node\.js$|-deno\.js$/);
+}
+
+/** A use of Node's `Buffer` or `process` globals (`globalThis.process?.…` probes are portable). */
+const NODE_GLOBAL = /(?<![.\w$])(Buffer|process)\b/g;
+
+/**
+ * No coatcheck module of the bundle uses `Buffer` or `process`, on any code path: read from the
+ * built files with comments stripped. The harness (testing/) and env-web.js, whose one
+ * `process.env.NODE_ENV` read is there for bundlers to substitute, are the exceptions.
+ */
+async function assertNoNodeGlobals(bundle: Bundle): Promise<void> {
+  const offenders: string[] = [];
+  for (const module of bundle.modules) {
+    if (module.startsWith('testing/') || module === 'platform/env-web.js') continue;
+    const source = await readFile(join(fixture.packageDir, 'dist', module), 'utf8');
+    const { code } = await transform(source, { loader: 'js', minifyWhitespace: true });
+    for (const match of code.matchAll(NODE_GLOBAL)) {
+      offenders.push(`${module}: ${code.slice(Math.max(0, match.index - 40), match.index + 40)}`);
+    }
+  }
+  assert.deepEqual(offenders, [], 'Node-only globals on the portable path');
 }
 
 const fixture: PackageFixture = await preparePackage();
@@ -149,18 +173,31 @@ describe('runtime: deno', () => {
   describeHttpChecks('deno', () => server);
 });
 
+for (const [runtime, make] of [
+  ['workerd', workerdBundle],
+  ['edge-runtime', edgeBundle],
+] as const) {
+  // Checked before any server starts, so a bundle that cannot even start still says why.
+  describe(`bundle: ${runtime}`, () => {
+    let bundle: Bundle;
+    before(async () => {
+      bundle = await make(fixture);
+    });
+
+    it(`${runtime}: the bundle holds the portable #platform variants and no node: import`, () => {
+      assertPortable(bundle);
+    });
+
+    it(`${runtime}: no bundled coatcheck module uses Buffer or process`, () => assertNoNodeGlobals(bundle));
+  });
+}
+
 describe('runtime: workerd', () => {
   let server: RunningServer;
-  let bundle: Bundle;
   before(async () => {
-    bundle = await workerdBundle(fixture);
-    server = await startWorkerd(bundle.file);
+    server = await startWorkerd((await workerdBundle(fixture)).file);
   });
   after(() => server?.stop());
-
-  it('workerd: the bundle holds the portable #platform variants and no node: import', () => {
-    assertPortable(bundle);
-  });
 
   it('workerd: memory store conformance, inside a request', async (t) => {
     const result = (await (await fetch(`${server.url}/__conformance`)).json()) as ConformanceResult;
@@ -173,16 +210,10 @@ describe('runtime: workerd', () => {
 
 describe('runtime: edge-runtime', () => {
   let server: RunningServer;
-  let bundle: Bundle;
   before(async () => {
-    bundle = await edgeBundle(fixture);
-    server = await startEdgeRuntime(fixture.dir, bundle.file);
+    server = await startEdgeRuntime(fixture.dir, (await edgeBundle(fixture)).file);
   });
   after(() => server?.stop());
-
-  it('edge-runtime: the bundle holds the portable #platform variants and no node: import', () => {
-    assertPortable(bundle);
-  });
 
   it('edge-runtime: memory store conformance, inside a request', async (t) => {
     const result = (await (await fetch(`${server.url}/__conformance`)).json()) as ConformanceResult;
