@@ -1,15 +1,18 @@
 /**
- * What each runtime shim provides. Core imports `#platform/crypto` and `#platform/env`;
- * `src/package.json` `imports` picks the variant by export condition when the module graph is
- * resolved (never by probing per request):
+ * What each runtime shim provides. Core imports `#platform/crypto` and `#platform/env`, and the
+ * package.json `imports` field picks the variant by condition when the module graph is resolved
+ * (never by probing per request):
  *
  * | specifier | `deno` | `node` (Node, Bun) | default (workerd, edge runtime, browsers) |
  * |---|---|---|---|
  * | `#platform/crypto` | node (Deno's `node:crypto`) | `crypto-node.ts` | `crypto-web.ts` |
  * | `#platform/env` | `env-deno.ts` | `env-node.ts` | `env-web.ts` |
  *
- * Types resolve to the `node` variants; the checks at the end of this file make every variant
- * implement the same contract.
+ * The map is written twice, with the same conditions: in the root package.json, for dist/ (what
+ * is published), and in src/package.json, which is the nearest package.json of every source file
+ * and so what tsx, tsc and Bun resolve from src/ (targets `./platform/x.js` resolve to the `.ts`).
+ * test/platform/import-map.test.ts keeps the two equal. Types resolve to the `node` variants; the
+ * checks at the end of this file make every variant implement the same contract.
  */
 import type * as CryptoNode from './crypto-node.ts';
 import type * as CryptoWeb from './crypto-web.ts';

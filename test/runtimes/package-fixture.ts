@@ -1,12 +1,13 @@
 /**
  * coatcheck laid out as an app installs it: a temporary directory with node_modules/coatcheck
- * holding the package.json and a fresh build (scripts/build.ts, the same as `npm run build`),
+ * holding the package.json and a fresh build (`tsc -p tsconfig.build.json`, as `npm run build`),
  * its dependencies and hono linked from this checkout, and the runtime apps (apps/) beside it.
  * Apps there import `coatcheck/...` and resolve it through the package's exports and the built
  * `#platform/*` imports, with each runtime's own conditions.
  */
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,22 +30,18 @@ export async function preparePackage(): Promise<PackageFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'coatcheck-runtimes-'));
   const packageDir = join(dir, 'node_modules', 'coatcheck');
   await mkdir(packageDir, { recursive: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   try {
-    await run(
-      process.execPath,
-      ['--import', 'tsx', join(REPO, 'scripts/build.ts'), join(packageDir, 'dist')],
-      {
-        cwd: REPO,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(packageDir, 'dist')], {
+      cwd: REPO,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (error) {
     // tsc exits 2 when it emitted despite type errors (the typecheck reports those); this suite
     // tests what was emitted, and fails below if nothing was.
     if ((error as { code?: number }).code !== 2) throw error;
   }
   await stat(join(packageDir, 'dist/index.js'));
-  await stat(join(packageDir, 'dist/package.json'));
   await cp(join(REPO, 'package.json'), join(packageDir, 'package.json'));
   for (const name of LINKED) {
     await mkdir(join(dir, 'node_modules', name, '..'), { recursive: true });
