@@ -43,9 +43,15 @@ export async function startDynalite(): Promise<Dynalite> {
       out += chunk.toString();
       if (out.includes('\n')) resolve(Number(out.trim()));
     });
+    child.stdout?.once('end', () => reject(new Error('dynalite closed its stdout before listening')));
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code} before listening`)));
   });
+  // Neither the child nor its pipes keep this process alive: a test file that never calls
+  // close() still exits, and closing stdin then stops the child.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: DynamoDBClient[] = [];
   return {
