@@ -119,11 +119,17 @@ export async function revoke(c: Connection, args: CliArgs): Promise<Output> {
     };
   }
   const key = args.session!;
-  const existed = (await c.call('get', () => store.get(key))) !== undefined;
-  await c.call('delete', () => store.delete(key));
+  // The read tells a live session from an expired one (stores that keep expired rows return
+  // them); the delete says whether it removed anything, which for a rotated-away key the read
+  // cannot see: the session it moved to, which the delete ends. A store written to the first
+  // contract answers the delete with undefined: the read alone decides then.
+  const record = await c.call('get', () => store.get(key));
+  const removed = await c.call('delete', () => store.delete(key));
+  const revoked =
+    record === undefined ? removed === true : record.expiresAt > Date.now() && removed !== false;
   return {
-    json: { revoked: existed ? 1 : 0, session: key },
-    text: existed ? `revoked session ${key}` : `no live session with key ${key} (nothing to revoke)`,
+    json: { revoked: revoked ? 1 : 0, session: key },
+    text: revoked ? `revoked session ${key}` : `no live session with key ${key} (nothing to revoke)`,
   };
 }
 

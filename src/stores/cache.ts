@@ -2,28 +2,35 @@
  * `coatcheck/stores/cache`: a caching tier that is itself a store, a fast front store (memory or
  * Redis) in front of a durable back store (PostgreSQL, MySQL, SQLite).
  *
- * Reads hit the front first and fill it from the back on a miss. Writes and deletes go to the back
- * first (it is the truth), then drop the front entry, so the next read refills it. User-index
- * operations, purge, count and scan go to the back.
+ * Reads hit the front first and fill it from the back on a miss. Writes, rotations and deletes go
+ * to the back first (it is the truth and enforces every lifecycle rule: atomic rotation, endings
+ * that follow it, user limits), then drop the front entries of every key they changed: both keys
+ * of a rotation, the keys a delete or a forwarded write reached along a rotation, the sessions a
+ * user limit evicted. User-index operations, purge, count and scan go to the back.
  *
  * Staleness bound: a front entry lives at most `cacheTtlMs` after it was filled (and never past
  * the record's own expiry). So a delete, revoke or update in another process is seen here within
  * `cacheTtlMs` at worst; with `invalidation` (Redis pub/sub) within one publish's latency, and
  * `cacheTtlMs` still bounds a lost message or a Redis outage. Within one process, a read racing a
- * write never re-caches the old record, and after the front failed to drop an entry (front store
- * down) reads skip the front for `cacheTtlMs`, so an entry it kept through an outage is never
- * served here.
+ * write never re-caches the old record, a rotated-away key is never cached (during its grace
+ * window the back answers it with the successor's record, which later invalidations would miss),
+ * and after the front failed to drop an entry (front store down) reads skip the front for
+ * `cacheTtlMs`, so an entry it kept through an outage is never served here. Rotations travel over
+ * pub/sub too; without it, another process learns of one only through `cacheTtlMs`.
  */
 
 import { ConfigError } from '../core/errors.ts';
-import type { NewStoreRecord, Store, StorePatch, StoreTouch } from '../core/store.ts';
-import { fromFrontEntry, toFrontEntry } from './cache/front-entry.ts';
-import {
-  type CacheInvalidationOptions,
-  checkInvalidationClients,
-  type InvalidationChannel,
-  joinInvalidation,
-} from './cache/invalidation.ts';
+import type {
+  NewStoreRecord,
+  Store,
+  StorePatch,
+  StoreRotation,
+  StoreTouch,
+  UserLimit,
+} from '../core/store.ts';
+import { FrontTier } from './cache/front-tier.ts';
+import type { CacheInvalidationOptions } from './cache/invalidation.ts';
+import type { Move } from './cache/moves.ts';
 
 export type {
   CacheInvalidationOptions,
@@ -52,7 +59,7 @@ export interface CacheStoreOptions {
 
 /**
  * Creates a caching tier. It offers the user index, purge, count and scan exactly when the back
- * store does.
+ * store does, and reports expired records exactly when the back store does.
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `front`/`back` are not stores, `cacheTtlMs` is not
  * a positive number, or the invalidation clients do not look like Redis clients.
@@ -78,113 +85,94 @@ export function cacheStore(options: CacheStoreOptions): Store {
   }
   const now = options.now ?? Date.now;
   const onError = (error: unknown) => options.onError?.(error);
-  /** Fills in flight, by key; dropping the token tells the fill its record may be stale. */
-  const fills = new Map<string, symbol>();
+  const tier = new FrontTier(front, { cacheTtlMs, now, onError, invalidation: options.invalidation });
+  const listByUser = back.listByUser?.bind(back);
+
   /**
-   * Until when the front may hold an entry that missed its invalidation: a front that failed a
-   * delete (e.g. Redis unreachable) can come back with the old entry, which would serve a write's
-   * old state or revive a destroyed session. Every entry filled before the failure is gone
-   * `cacheTtlMs` after it, so the front is bypassed until then.
+   * Runs a back-store write, then invalidates what `changed` names for its outcome. Only once the
+   * back store acknowledged it: a write that failed was answered with an error (a 503), and its
+   * session's cached state stays readable through a back-store outage (a destroy the back store
+   * did not make is not reported done, so nothing it ended is served).
    */
-  let frontSuspectUntil = Number.NEGATIVE_INFINITY;
-  const distrustFront = (error: unknown) => {
-    frontSuspectUntil = now() + cacheTtlMs;
-    onError(error);
+  const writing = async <T>(write: () => Promise<T>, changed: (outcome: T) => [string[], Move[]?]) => {
+    const outcome = await write();
+    await tier.invalidate(...changed(outcome));
+    return outcome;
   };
-
-  /** Forgets `keys` in this process: no in-flight fill may cache them, and the front drops them. */
-  const forget = async (keys: readonly string[]) => {
-    for (const key of keys) fills.delete(key);
-    await Promise.all(keys.map((key) => front.delete(key).catch(distrustFront)));
-  };
-
-  let channel: InvalidationChannel | undefined;
-  let joined: Promise<void> = Promise.resolve();
-  if (options.invalidation !== undefined) {
-    checkInvalidationClients(options.invalidation);
-    // Reads wait for the subscription, so nothing is cached before invalidations can arrive. If
-    // subscribing fails, the cache still works and cacheTtlMs alone bounds staleness.
-    joined = joinInvalidation(options.invalidation, (keys) => void forget(keys), onError).then(
-      (joinedChannel) => {
-        channel = joinedChannel;
-      },
-      onError,
-    );
-  }
-
-  /** After a write to the back: drop the entry here, then tell the other processes. */
-  const invalidate = async (keys: readonly string[]) => {
-    await forget(keys);
-    await channel?.publish(keys);
+  /**
+   * The user's sessions that a write under `limit` might evict: listed before it, since the back
+   * store reports no victims. A session of the user created between the list and the write and
+   * evicted by it is the one left to `cacheTtlMs`.
+   */
+  const evictable = async (userId: string | null, limit: UserLimit | undefined): Promise<string[]> => {
+    if (limit?.onLimit !== 'evictOldest' || userId === null || listByUser === undefined) return [];
+    return (await listByUser(userId)).map((entry) => entry.key);
   };
 
   const store: Store = {
     name: `cache(${front.name}→${back.name})`,
-    async get(key) {
-      await joined;
-      if (now() < frontSuspectUntil) return back.get(key);
-      const cached = await front.get(key).catch((error: unknown) => {
-        onError(error);
-        return undefined;
-      });
-      if (cached !== undefined) {
-        const record = fromFrontEntry(cached);
-        if (record !== undefined && record.expiresAt > now()) return record;
-        await front.delete(key).catch(onError);
-      }
-      const token = Symbol(key);
-      fills.set(key, token);
-      let record: Awaited<ReturnType<Store['get']>>;
-      try {
-        record = await back.get(key);
-      } catch (error) {
-        if (fills.get(key) === token) fills.delete(key);
-        throw error;
-      }
-      if (fills.get(key) !== token) return record; // a write raced this read: do not cache it
-      fills.delete(key);
-      if (record !== undefined) {
-        await front.create(key, toFrontEntry(record, now() + cacheTtlMs)).catch(onError);
-      }
-      return record;
+    ...(back.reportsExpired === true ? { reportsExpired: true } : {}),
+    get(key) {
+      return tier.read(key, () => back.get(key));
     },
-    async create(key, record: NewStoreRecord) {
+    async create(key, record: NewStoreRecord, limit?: UserLimit) {
       // Keys are fresh random tokens: no front entry can exist for a key the back store lacks.
-      return back.create(key, record);
+      const victims = await evictable(record.userId, limit);
+      if (victims.length === 0) return back.create(key, record, limit);
+      return writing(
+        () => back.create(key, record, limit),
+        () => [victims],
+      );
     },
-    async update(key, patch: StorePatch) {
-      const updated = await back.update(key, patch);
-      await invalidate([key]);
-      return updated;
+    update(key, patch: StorePatch) {
+      // A write through a rotated-away key lands on its successor: the chain is dropped (invalidate).
+      return writing(
+        () => back.update(key, patch),
+        () => [[key]],
+      );
     },
-    async touch(key, window: StoreTouch) {
-      const touched = await back.touch(key, window);
-      await invalidate([key]);
-      return touched;
+    touch(key, window: StoreTouch) {
+      return writing(
+        () => back.touch(key, window),
+        () => [[key]],
+      );
     },
-    async delete(key) {
-      await back.delete(key);
-      await invalidate([key]);
+    async rotate(oldKey, newKey, rotation: StoreRotation) {
+      const victims = await evictable(rotation.record.userId, rotation.limit);
+      return writing(
+        () => back.rotate(oldKey, newKey, rotation),
+        (outcome) => {
+          // Superseded: another rotation moved the key, to a successor this process may not know.
+          const moved = outcome === 'rotated' ? newKey : outcome === 'superseded' ? null : undefined;
+          const moves: Move[] = moved === undefined ? [] : [[oldKey, moved, rotation.forwardUntil]];
+          return [[oldKey, newKey, ...victims], moves];
+        },
+      );
+    },
+    delete(key) {
+      // Ends what the key moved to as well: invalidate drops every key of the known chain.
+      return writing(
+        () => back.delete(key),
+        () => [[key]],
+      );
     },
     async close() {
-      await joined;
-      await channel?.close();
-      channel = undefined;
+      await tier.close();
       await Promise.all([front.close(), back.close()]);
     },
   };
 
-  if (typeof back.listByUser === 'function' && typeof back.deleteByUser === 'function') {
-    const list = back.listByUser.bind(back);
+  if (listByUser !== undefined && typeof back.deleteByUser === 'function') {
     const remove = back.deleteByUser.bind(back);
-    store.listByUser = (userId) => list(userId);
+    store.listByUser = (userId) => listByUser(userId);
     store.deleteByUser = async (userId, exceptKey) => {
       // The back store reports a count, not keys: list first so the fronts can drop each one.
       // A session of this user cached between the list and the delete is bounded by cacheTtlMs.
-      const keys = (await list(userId)).map((entry) => entry.key).filter((key) => key !== exceptKey);
-      const removed = await remove(userId, exceptKey);
-      await invalidate(keys);
-      return removed;
+      const keys = (await listByUser(userId)).map((entry) => entry.key).filter((key) => key !== exceptKey);
+      return writing(
+        () => remove(userId, exceptKey),
+        () => [keys],
+      );
     };
   }
   if (typeof back.purgeExpired === 'function') {

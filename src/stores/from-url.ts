@@ -46,9 +46,10 @@ function owning(store: Store, closeClient: () => Promise<unknown>): Store {
   const owned: Store = {
     name: store.name,
     get: (key) => store.get(key),
-    create: (key, record) => store.create(key, record),
+    create: (key, record, limit) => store.create(key, record, limit),
     update: (key, patch) => store.update(key, patch),
     touch: (key, window) => store.touch(key, window),
+    rotate: (oldKey, newKey, rotation) => store.rotate(oldKey, newKey, rotation),
     delete: (key) => store.delete(key),
     async close() {
       await store.close();

@@ -141,10 +141,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     }
     return undefined;
   };
-  /** Ends the session at `key` and what it was rotated to; true when a record was removed. */
-  const end = (key: string): boolean => {
+  /**
+   * Ends the session at `key` and what it was rotated to, stopping before `keep` (the session
+   * "log out other devices" keeps, which an older ticket of it forwards to); true when a record
+   * was removed.
+   */
+  const end = (key: string, keep?: string): boolean => {
     let removed = false;
-    for (let hop: string | undefined = key, seen = 0; hop !== undefined && seen < 64; seen++) {
+    for (
+      let hop: string | undefined = key, seen = 0;
+      hop !== undefined && hop !== keep && seen < 64;
+      seen++
+    ) {
       const record = records.get(hop);
       if (record) {
         remove(hop, record);
@@ -312,10 +320,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (key === exceptKey) continue;
         // An expired record is removed too, but only live sessions count as logged out.
         if (live(key)) removed++;
-        end(key);
+        end(key, exceptKey);
       }
       for (const [key, forward] of [...forwards]) {
-        if (forward.userId === userId && key !== exceptKey && end(key)) removed++;
+        if (forward.userId === userId && key !== exceptKey && end(key, exceptKey)) removed++;
       }
       return removed;
     },

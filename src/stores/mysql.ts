@@ -2,35 +2,46 @@
  * `coatcheck/stores/mysql`: sessions in a MySQL 8 or MariaDB 10.11 table, through a `mysql2/promise`
  * pool.
  *
- * Patches are one `UPDATE ... SET data = JSON_MERGE_PATCH(data, ?)` (RFC 7396: set keys carry their
- * string value, deleted keys `null`), so they are atomic under the row lock, need no JSON path
- * quoting (any key works: quotes, `$`, dots, unicode) and concurrent disjoint patches all survive.
- * Expiry is indexed and compared against the app's clock; purge deletes in batches.
+ * get, create, update, touch and delete are one statement each on the hot path; patches are one
+ * `JSON_MERGE_PATCH`, atomic under the row lock, so concurrent disjoint patches all survive.
+ * Rotation (and a create under a user limit) is a short transaction on one pooled connection,
+ * retried on deadlock. Expiry is indexed and compared against the app's clock; purge deletes in batches.
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
+import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
 import { runMigration } from './mysql/schema.ts';
-import { type PostgresRecordRow as RecordRow, toRecord } from './postgres/rows.ts';
+import {
+  affectedRows,
+  dropDead,
+  endingSteps,
+  insertRecord,
+  liveOfUser,
+  type MysqlQuery,
+  matchedRows,
+  patchRecord,
+  readRow,
+  rotateRecord,
+  rowsOf,
+} from './mysql/statements.ts';
+import { inTransaction, type MysqlConnectable } from './mysql/transaction.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
+import { endSessions, enforceLimit } from './shared/sql-ending.ts';
+import { readThrough, writeThrough } from './shared/sql-forwarding.ts';
 import { quoteMysql, validateIdentifier } from './shared/sql-identifiers.ts';
+import { type KeyedSqlRow, RECORD_COLUMNS, toRecord } from './shared/sql-row.ts';
 import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
-/** A connection checked out of the pool (`mysql2/promise` `PoolConnection`). */
-export interface MysqlConnectionLike {
-  query(sql: string, values?: unknown): Promise<unknown>;
-  release(): void;
-}
+export type { MysqlConnectionLike } from './mysql/transaction.ts';
 
 /**
- * What the store needs: `query(sql, values)` resolving to `[rows or result header, fields]`, as
- * `mysql2/promise` pools and connections do, and ideally `getConnection()` (the migration holds a
- * named lock on one connection; without it, `query` must always use the same connection).
+ * What the store needs: `query(sql, values)` resolving to `[rows or result header, fields]`, and
+ * `getConnection()` for the transactions (rotation, limits) and the migration's named lock, as a
+ * `mysql2/promise` pool offers both.
  */
-export interface MysqlQueryable {
+export interface MysqlQueryable extends MysqlConnectable {
   query(sql: string, values?: unknown): Promise<unknown>;
-  getConnection?(): Promise<MysqlConnectionLike>;
 }
 
 /** Options of {@link mysqlStore}. */
@@ -40,40 +51,27 @@ export interface MysqlStoreOptions extends SqlTableOptions {
    * charset; set `connectTimeout` so a dead server fails fast (core also bounds every call).
    */
   readonly pool: MysqlQueryable;
+  /** Called with each deadlock or lock wait timeout a transaction retried after. Default: none. */
+  readonly onRetry?: (error: unknown) => void;
 }
 
 /** What {@link mysqlStore} returns: every capability, plus `migrate()`. */
 export type MysqlStore = SqlStore;
 
-interface ResultHeader {
-  readonly affectedRows?: number;
-  readonly info?: string;
-}
-
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  const rows = (result as [unknown])[0];
-  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
-}
-
-/**
- * Rows an UPDATE matched, whether or not it changed them: mysql2 sets CLIENT_FOUND_ROWS by default,
- * but a pool configured without it reports only changed rows, which would make a touch with the
- * same window look like a miss. The server's info line always has the matched count.
- */
-function matchedRows(result: unknown): number {
-  const header = (result as [ResultHeader])[0];
-  const matched = /Rows matched: (\d+)/.exec(header.info ?? '');
-  return matched ? Number(matched[1]) : (header.affectedRows ?? 0);
-}
-
-const COLUMNS = 'data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev';
-
 /**
  * Creates a MySQL 8 / MariaDB 10.11 session store.
  *
- * Table (default `coatcheck_sessions`, utf8mb4_bin): `` `key` VARCHAR(255) primary key, user_id
- * VARCHAR(255) (indexed), data JSON, created_at/last_seen_at/expires_at/absolute_expires_at BIGINT
- * (ms, expires_at indexed), rev INT``, plus `<table>_meta` holding the schema version.
+ * Table (default `coatcheck_sessions`, utf8mb4_bin, schema version 2): `` `key` VARCHAR(255)
+ * primary key, user_id VARCHAR(255) (indexed), data JSON, created_at/last_seen_at/expires_at/
+ * absolute_expires_at BIGINT (ms, expires_at indexed), rev INT, successor VARCHAR(255),
+ * readable_until BIGINT, forward_writes BOOLEAN``, plus `<table>_meta` holding the schema version.
+ * A rotated-away key stays as a forwarder row (`successor` set, `expires_at` = its `forwardUntil`)
+ * until purged; shared/sql-row.ts describes it. A version 1 table is upgraded in place by `migrate()`.
+ *
+ * Races: rotation locks the old row (`SELECT … FOR UPDATE`); a write or delete that meets it waits,
+ * re-reads the row (a forwarder by then) and follows it to the new record. Limits hold under
+ * parallel logins: logins of one user queue on a named lock (`GET_LOCK`). A transaction InnoDB
+ * rolls back as a deadlock victim is run again (up to 5 attempts).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) for an invalid table name, batch size or interval; at
  * first use, when the table was migrated by a newer coatcheck.
@@ -88,14 +86,11 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
   const batch = positiveInteger(name, 'purgeBatchSize', options.purgeBatchSize ?? 1000);
   const pruneEvery = intervalMs(name, 'pruneIntervalMs', options.pruneIntervalMs ?? 300_000);
   const t = quoteMysql(table);
-  const { pool } = options;
+  const { pool, onRetry } = options;
+  const query: MysqlQuery = (sql, values) => pool.query(sql, values);
 
   // A failed migration (database down) is retried by the next call.
   const migrate = onceUntilSuccess(async () => {
-    if (typeof pool.getConnection !== 'function') {
-      await runMigration(pool, table, (result) => rowsOf(result)[0]);
-      return;
-    }
     const connection = await pool.getConnection();
     try {
       await runMigration(connection, table, (result) => rowsOf(result)[0]);
@@ -105,138 +100,136 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
   });
   const ready = options.migrate === false ? () => Promise.resolve() : migrate;
 
-  const purgeExpired = async (): Promise<number> => {
-    await ready();
+  /** Applies `limit` once the session at `newKey` is written: `'limit'` means roll back. */
+  const admit = async (q: MysqlQuery, userId: string, limit: UserLimit, newKey: string, now: number) =>
+    enforceLimit(await liveOfUser(q, t, userId, newKey, now), limit, endingSteps(q, t, now));
+  const userLock = (userId: string) => `${table}:user:${userId}`;
+
+  const purgeKind = async (forwarders: boolean): Promise<number> => {
+    const kind = forwarders ? 'successor IS NOT NULL' : 'successor IS NULL';
     let removed = 0;
     for (;;) {
-      const result = await pool.query(`DELETE FROM ${t} WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`, [
-        Date.now(),
-        batch,
-      ]);
-      const deleted = (result as [ResultHeader])[0].affectedRows ?? 0;
+      const result = await query(
+        `DELETE FROM ${t} WHERE expires_at <= ? AND ${kind} ORDER BY expires_at LIMIT ?`,
+        [Date.now(), batch],
+      );
+      const deleted = affectedRows(result);
       removed += deleted;
       if (deleted < batch) return removed;
     }
   };
+  const purgeExpired = async (): Promise<number> => {
+    await ready();
+    const removed = await purgeKind(false);
+    await purgeKind(true); // forwarders past their window: not records, not counted
+    return removed;
+  };
   const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
+  const listed = (result: unknown) =>
+    (rowsOf(result) as unknown as KeyedSqlRow[]).map(
+      (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
+    );
 
   return {
     name: 'mysql',
+    reportsExpired: true,
     migrate,
     async get(key) {
       await ready();
-      const result = await pool.query(`SELECT ${COLUMNS} FROM ${t} WHERE \`key\` = ? AND expires_at > ?`, [
-        key,
-        Date.now(),
-      ]);
-      const row = rowsOf(result)[0] as RecordRow | undefined;
-      return row === undefined ? undefined : toRecord(row);
+      return readThrough(key, Date.now(), (hop) => readRow(query, t, hop));
     },
-    async create(key, record: NewStoreRecord) {
+    async create(key, record: NewStoreRecord, limit?: UserLimit) {
       await ready();
-      const columns = [
-        JSON.stringify(record.data),
-        record.userId,
-        record.createdAt,
-        record.lastSeenAt,
-        record.expiresAt,
-        record.absoluteExpiresAt,
-      ];
-      try {
-        // New keys are random, so the plain INSERT almost always succeeds: one round trip.
-        await pool.query(
-          `INSERT INTO ${t} (\`key\`, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-          [key, ...columns],
-        );
-        return true;
-      } catch (error) {
-        if ((error as { errno?: unknown }).errno !== 1062) throw error;
-      }
-      // The key exists: take it over only if that row is dead (atomic under the row lock).
-      const result = await pool.query(
-        `UPDATE ${t} SET data = ?, user_id = ?, created_at = ?, last_seen_at = ?, expires_at = ?,
-           absolute_expires_at = ?, rev = 1 WHERE \`key\` = ? AND expires_at <= ?`,
-        [...columns, key, Date.now()],
+      const now = Date.now();
+      const { userId } = record;
+      if (limit === undefined || userId === null) return insertRecord(query, t, key, record, now);
+      return inTransaction(
+        pool,
+        async (q) => {
+          if (!(await insertRecord(q, t, key, record, now))) return false;
+          return (await admit(q, userId, limit, key, now)) === 'limit' ? 'limit' : true;
+        },
+        { lock: userLock(userId), keep: (outcome) => outcome === true, onRetry },
       );
-      return matchedRows(result) === 1;
     },
     async update(key, patch: StorePatch) {
       await ready();
-      const mergePatch = Object.fromEntries<string | null>([
-        ...Object.entries(patch.set),
-        ...patch.del.map((name): [string, null] => [name, null]),
-      ]);
-      const result = await pool.query(
-        `UPDATE ${t} SET data = JSON_MERGE_PATCH(data, ?), user_id = IF(?, user_id, ?),
-           last_seen_at = ?, expires_at = ?, rev = rev + 1
-         WHERE \`key\` = ? AND expires_at > ?`,
-        [
-          JSON.stringify(mergePatch),
-          patch.userId === undefined,
-          patch.userId ?? null,
-          patch.lastSeenAt,
-          patch.expiresAt,
-          key,
-          Date.now(),
-        ],
-      );
-      return matchedRows(result) === 1;
+      const now = Date.now();
+      return writeThrough(key, now, {
+        attempt: (hop) => patchRecord(query, t, hop, patch, now),
+        read: (hop) => readRow(query, t, hop),
+        dropDead: (hop) => dropDead(query, t, hop, now),
+      });
     },
     async touch(key, window: StoreTouch) {
       await ready();
-      const result = await pool.query(
-        `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE \`key\` = ? AND expires_at > ?`,
-        [window.lastSeenAt, window.expiresAt, key, Date.now()],
+      const now = Date.now();
+      const result = await query(
+        `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE \`key\` = ? AND successor IS NULL AND expires_at > ?`,
+        [window.lastSeenAt, window.expiresAt, key, now],
       );
-      return matchedRows(result) === 1;
+      if (matchedRows(result) === 1) return true;
+      await dropDead(query, t, key, now);
+      return false;
+    },
+    async rotate(oldKey, newKey, rotation) {
+      await ready();
+      const now = Date.now();
+      const { userId } = rotation.record;
+      const limit = userId === null ? undefined : rotation.limit;
+      return inTransaction(
+        pool,
+        async (q) => {
+          const outcome = await rotateRecord(q, t, { oldKey, newKey }, rotation, now);
+          if (outcome !== 'rotated' || limit === undefined || userId === null) return outcome;
+          return (await admit(q, userId, limit, newKey, now)) === 'limit' ? 'limit' : 'rotated';
+        },
+        {
+          lock: limit === undefined || userId === null ? undefined : userLock(userId),
+          keep: (outcome) => outcome === 'rotated',
+          onRetry,
+        },
+      );
     },
     async delete(key) {
       await ready();
-      await pool.query(`DELETE FROM ${t} WHERE \`key\` = ?`, [key]);
+      return (await endSessions(endingSteps(query, t, Date.now()), [key])).removed > 0;
     },
     async close() {
       timer.stop();
     },
     async listByUser(userId) {
       await ready();
-      const result = await pool.query(
-        `SELECT \`key\`, ${COLUMNS} FROM ${t} WHERE user_id = ? AND expires_at > ?`,
+      const result = await query(
+        `SELECT \`key\`, ${RECORD_COLUMNS} FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ?`,
         [userId, Date.now()],
       );
-      return (rowsOf(result) as unknown as (RecordRow & { key: string })[]).map(
-        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
-      );
+      return listed(result);
     },
     async deleteByUser(userId, exceptKey) {
       await ready();
-      // Only live sessions count as logged out; the user's expired rows are left to the purge.
-      const result = await pool.query(
-        `DELETE FROM ${t} WHERE user_id = ? AND (? IS NULL OR \`key\` <> ?) AND expires_at > ?`,
-        [userId, exceptKey ?? null, exceptKey ?? null, Date.now()],
+      // The user's records and forwarders; ending a forwarder ends what it moved to.
+      const keys = rowsOf(await query(`SELECT \`key\` FROM ${t} WHERE user_id = ?`, [userId])).map((row) =>
+        String(row.key),
       );
-      return (result as [ResultHeader])[0].affectedRows ?? 0;
+      return (await endSessions(endingSteps(query, t, Date.now()), keys, exceptKey)).live;
     },
     purgeExpired,
     async count() {
       await ready();
-      const result = await pool.query(`SELECT COUNT(*) AS n FROM ${t}`);
+      const result = await query(`SELECT COUNT(*) AS n FROM ${t} WHERE successor IS NULL`);
       return Number(rowsOf(result)[0]?.n ?? 0);
     },
     async scan({ cursor, limit }) {
       const n = scanLimit(name, limit);
       await ready();
       // Keyset pagination over the primary key (utf8mb4_bin: byte order, same as the comparison).
-      const result =
-        cursor === undefined
-          ? await pool.query(`SELECT \`key\`, ${COLUMNS} FROM ${t} ORDER BY \`key\` LIMIT ?`, [n])
-          : await pool.query(
-              `SELECT \`key\`, ${COLUMNS} FROM ${t} WHERE \`key\` > ? ORDER BY \`key\` LIMIT ?`,
-              [cursor, n],
-            );
-      const entries = (rowsOf(result) as unknown as (RecordRow & { key: string })[]).map(
-        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
+      const after = cursor === undefined ? '' : '`key` > ? AND ';
+      const result = await query(
+        `SELECT \`key\`, ${RECORD_COLUMNS} FROM ${t} WHERE ${after}successor IS NULL ORDER BY \`key\` LIMIT ?`,
+        cursor === undefined ? [n] : [cursor, n],
       );
+      const entries = listed(result);
       return { entries, cursor: entries.length < n ? undefined : entries.at(-1)?.key };
     },
   };

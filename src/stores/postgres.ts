@@ -1,34 +1,49 @@
 /**
- * `coatcheck/stores/postgres`: sessions in a PostgreSQL table, through a `pg` Pool (or anything
- * with a compatible `query()`).
+ * `coatcheck/stores/postgres`: sessions in a PostgreSQL table, through a `pg` Pool.
  *
- * Every operation is one statement, hence one round trip and atomic: patches are merged server-side
- * with `jsonb` operators, so concurrent requests that change different keys never lose each other's
- * writes. Expiry is compared against the app's clock (passed as a parameter), indexed, and purged in
- * batches, optionally by a background timer that is safe on any number of instances.
+ * get, create, update, touch and delete are one statement each (one round trip) on the hot path,
+ * and rotate is one statement too: patches are merged server-side with `jsonb` operators, so
+ * concurrent requests that change different keys never lose each other's writes. Only a per-user
+ * limit takes a short transaction (see postgres/transaction.ts). Expiry is compared against the
+ * app's clock (passed as a parameter), indexed, and purged in batches, optionally by a background
+ * timer that is safe on any number of instances.
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch } from '../core/store.ts';
-import { type PostgresRecordRow, RECORD_COLUMNS, toRecord } from './postgres/rows.ts';
+import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
+import {
+  dropDead,
+  endingSteps,
+  insertRecord,
+  KEYED_RECORD_COLUMNS,
+  liveOfUser,
+  type PostgresQuery,
+  type PostgresQueryResult,
+  patchRecord,
+  purgeSql,
+  readRow,
+  rotateRecord,
+} from './postgres/statements.ts';
+import { inUserTransaction, type PostgresConnectable, userLockKey } from './postgres/transaction.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
+import { endSessions, enforceLimit } from './shared/sql-ending.ts';
+import { readThrough, rotationBlocker, writeThrough } from './shared/sql-forwarding.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
+import { type KeyedSqlRow, toRecord } from './shared/sql-row.ts';
 import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
-/** One result as `pg` returns it. */
-export interface PostgresQueryResult {
-  readonly rows: unknown[];
-  readonly rowCount: number | null;
-}
+export type { PostgresQueryResult } from './postgres/statements.ts';
+export type { PostgresPoolClient } from './postgres/transaction.ts';
 
 /**
- * What the store needs from a client: `query(text, values)`. A `pg.Pool` (recommended), a
- * `pg.Client` or a `pg.PoolClient` all fit. A multi-statement query without values must resolve to
- * one result per statement, as `pg` does.
+ * What the store needs from a client: `query(text, values)`, and `connect()` for the transaction a
+ * per-user limit runs. A `pg.Pool` fits (recommended). A multi-statement query without values must
+ * resolve to one result per statement, as `pg` does. Without `connect()` everything works except
+ * `create`/`rotate` with a limit, which throw `UnsupportedError`.
  */
-export interface PostgresQueryable {
+export interface PostgresQueryable extends PostgresConnectable {
   query(text: string, values?: unknown[]): Promise<unknown>;
 }
 
@@ -46,16 +61,20 @@ export interface PostgresStoreOptions extends SqlTableOptions {
 /** What {@link postgresStore} returns: every capability, plus `migrate()`. */
 export type PostgresStore = SqlStore;
 
-function single(result: unknown): PostgresQueryResult {
-  return result as PostgresQueryResult;
-}
-
 /**
  * Creates a PostgreSQL session store.
  *
- * Table (default `coatcheck_sessions`): `key text primary key, user_id text (partial index),
- * data jsonb, created_at/last_seen_at/expires_at/absolute_expires_at bigint (ms, expires_at
- * indexed), rev integer`, plus `<table>_meta` holding the schema version.
+ * Table (default `coatcheck_sessions`, schema version 2): `key text primary key, user_id text
+ * (partial index), data jsonb, created_at/last_seen_at/expires_at/absolute_expires_at bigint (ms,
+ * expires_at indexed), rev integer, successor text, readable_until bigint, forward_writes boolean`,
+ * plus `<table>_meta` holding the schema version. A rotated-away key stays as a forwarder row
+ * (`successor` set, `expires_at` = its `forwardUntil`) until purged; shared/sql-row.ts describes it.
+ * A version 1 table is upgraded in place by `migrate()`.
+ *
+ * Races: a write or delete that meets a rotation waits for the old row's lock, re-checks the row
+ * (a forwarder by then) and follows it to the new record; a rotation that meets a delete finds no
+ * row and answers `'gone'`. Limits hold under parallel logins: a transaction-scoped advisory lock
+ * per user serialises them.
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) for an invalid identifier, batch size or interval; at
  * first use, when the table was migrated by a newer coatcheck.
@@ -74,99 +93,110 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const names = postgresNames(schema, table);
   const t = names.table;
   const { pool } = options;
-  const query = async (text: string, values: unknown[]) => single(await pool.query(text, values));
+  const query: PostgresQuery = async (text, values) =>
+    (await pool.query(text, values)) as PostgresQueryResult;
 
   // A failed migration (database down) is retried by the next call.
   const migrate = onceUntilSuccess(async () => {
     const results = await pool.query(migrationSql(names));
-    const last = Array.isArray(results) ? single(results.at(-1)) : single(results);
+    const last = (Array.isArray(results) ? results.at(-1) : results) as PostgresQueryResult;
     checkVersion((last.rows[0] as { version?: unknown } | undefined)?.version, t);
   });
   const ready = options.migrate === false ? () => Promise.resolve() : migrate;
 
-  const purgeExpired = async (): Promise<number> => {
-    await ready();
+  /** Runs `body` under the user's lock when a limit applies, else directly on the pool. */
+  const limited = <T>(
+    userId: string | null,
+    limit: UserLimit | undefined,
+    body: (q: PostgresQuery, limit: UserLimit | undefined) => Promise<T>,
+    keep: (outcome: T) => boolean,
+  ): Promise<T> => {
+    if (limit === undefined || userId === null) return body(query, undefined);
+    return inUserTransaction(pool, userLockKey(names.identity, userId), (q) => body(q, limit), keep);
+  };
+  /** Applies `limit` once the session at `newKey` is written: `'limit'` means roll back. */
+  const admit = async (q: PostgresQuery, userId: string, limit: UserLimit, newKey: string, now: number) =>
+    enforceLimit(await liveOfUser(q, t, userId, newKey, now), limit, endingSteps(q, t, now));
+
+  const purgeKind = async (forwarders: boolean): Promise<number> => {
     let removed = 0;
     for (;;) {
-      // SKIP LOCKED: instances purging at once take disjoint batches instead of waiting on each other.
-      const result = await query(
-        `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        [Date.now(), batch],
-      );
-      const deleted = result.rowCount ?? 0;
+      const deleted = (await query(purgeSql(t, forwarders), [Date.now(), batch])).rowCount ?? 0;
       removed += deleted;
       if (deleted < batch) return removed;
     }
   };
+  const purgeExpired = async (): Promise<number> => {
+    await ready();
+    const removed = await purgeKind(false);
+    await purgeKind(true); // forwarders past their window: not records, not counted
+    return removed;
+  };
   const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
+  const listed = (rows: unknown[]) =>
+    (rows as KeyedSqlRow[]).map((row): StoreEntry => ({ key: row.key, record: toRecord(row) }));
 
   return {
     name: 'postgres',
+    reportsExpired: true,
     migrate,
     async get(key) {
       await ready();
-      const { rows } = await query(`SELECT ${RECORD_COLUMNS} FROM ${t} WHERE key = $1 AND expires_at > $2`, [
-        key,
-        Date.now(),
-      ]);
-      const row = rows[0] as PostgresRecordRow | undefined;
-      return row === undefined ? undefined : toRecord(row);
+      return readThrough(key, Date.now(), (hop) => readRow(query, t, hop));
     },
-    async create(key, record: NewStoreRecord) {
+    async create(key, record: NewStoreRecord, limit?: UserLimit) {
       await ready();
-      // A dead row with the same key is replaced in the same statement, so it never blocks a create.
-      const result = await query(
-        `INSERT INTO ${t} AS s (key, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev)
-         VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7, 1)
-         ON CONFLICT (key) DO UPDATE SET data = EXCLUDED.data, user_id = EXCLUDED.user_id,
-           created_at = EXCLUDED.created_at, last_seen_at = EXCLUDED.last_seen_at,
-           expires_at = EXCLUDED.expires_at, absolute_expires_at = EXCLUDED.absolute_expires_at, rev = 1
-         WHERE s.expires_at <= $8`,
-        [
-          key,
-          JSON.stringify(record.data),
-          record.userId,
-          record.createdAt,
-          record.lastSeenAt,
-          record.expiresAt,
-          record.absoluteExpiresAt,
-          Date.now(),
-        ],
+      const now = Date.now();
+      return limited(
+        record.userId,
+        limit,
+        async (q, applied) => {
+          if (!(await insertRecord(q, t, key, record, now))) return false;
+          if (applied === undefined || record.userId === null) return true;
+          return (await admit(q, record.userId, applied, key, now)) === 'limit' ? 'limit' : true;
+        },
+        (outcome) => outcome === true,
       );
-      return result.rowCount === 1;
     },
     async update(key, patch: StorePatch) {
       await ready();
-      // One statement: the row lock serialises concurrent patches, each merges into the latest data.
-      const result = await query(
-        `UPDATE ${t} SET data = (data || $2::jsonb) - $3::text[],
-           user_id = CASE WHEN $4::boolean THEN $5::text ELSE user_id END,
-           last_seen_at = $6, expires_at = $7, rev = rev + 1
-         WHERE key = $1 AND expires_at > $8`,
-        [
-          key,
-          JSON.stringify(patch.set),
-          [...patch.del],
-          patch.userId !== undefined,
-          patch.userId ?? null,
-          patch.lastSeenAt,
-          patch.expiresAt,
-          Date.now(),
-        ],
-      );
-      return result.rowCount === 1;
+      const now = Date.now();
+      return writeThrough(key, now, {
+        attempt: (hop) => patchRecord(query, t, hop, patch, now),
+        read: (hop) => readRow(query, t, hop),
+        dropDead: (hop) => dropDead(query, t, hop, now),
+      });
     },
     async touch(key, window: StoreTouch) {
       await ready();
+      const now = Date.now();
       const result = await query(
-        `UPDATE ${t} SET last_seen_at = $2, expires_at = $3 WHERE key = $1 AND expires_at > $4`,
-        [key, window.lastSeenAt, window.expiresAt, Date.now()],
+        `UPDATE ${t} SET last_seen_at = $2, expires_at = $3 WHERE key = $1 AND successor IS NULL AND expires_at > $4`,
+        [key, window.lastSeenAt, window.expiresAt, now],
       );
-      return result.rowCount === 1;
+      if (result.rowCount === 1) return true;
+      await dropDead(query, t, key, now);
+      return false;
+    },
+    async rotate(oldKey, newKey, rotation) {
+      await ready();
+      const now = Date.now();
+      const userId = rotation.record.userId;
+      return limited(
+        userId,
+        rotation.limit,
+        async (q, applied) => {
+          const result = await rotateRecord(q, t, { oldKey, newKey }, rotation, now);
+          if (!result.rotated) return rotationBlocker(result.old, now) ?? 'gone';
+          if (applied === undefined || userId === null) return 'rotated';
+          return (await admit(q, userId, applied, newKey, now)) === 'limit' ? 'limit' : 'rotated';
+        },
+        (outcome) => outcome === 'rotated',
+      );
     },
     async delete(key) {
       await ready();
-      await query(`DELETE FROM ${t} WHERE key = $1`, [key]);
+      return (await endSessions(endingSteps(query, t, Date.now()), [key])).removed > 0;
     },
     async close() {
       timer.stop();
@@ -174,27 +204,22 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async listByUser(userId) {
       await ready();
       const { rows } = await query(
-        `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE user_id = $1 AND expires_at > $2`,
+        `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE user_id = $1 AND successor IS NULL AND expires_at > $2`,
         [userId, Date.now()],
       );
-      return (rows as (PostgresRecordRow & { key: string })[]).map(
-        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
-      );
+      return listed(rows);
     },
     async deleteByUser(userId, exceptKey) {
       await ready();
-      // Expired rows of the user go too, but only live sessions count as logged out.
-      const { rows } = await query(
-        `WITH gone AS (DELETE FROM ${t} WHERE user_id = $1 AND ($2::text IS NULL OR key <> $2) RETURNING expires_at)
-         SELECT count(*) FILTER (WHERE expires_at > $3) AS n FROM gone`,
-        [userId, exceptKey ?? null, Date.now()],
-      );
-      return Number((rows[0] as { n: string | number } | undefined)?.n ?? 0);
+      // The user's records and forwarders; ending a forwarder ends what it moved to.
+      const { rows } = await query(`SELECT key FROM ${t} WHERE user_id = $1`, [userId]);
+      const keys = (rows as { key: string }[]).map((row) => row.key);
+      return (await endSessions(endingSteps(query, t, Date.now()), keys, exceptKey)).live;
     },
     purgeExpired,
     async count() {
       await ready();
-      const { rows } = await query(`SELECT count(*) AS n FROM ${t}`, []);
+      const { rows } = await query(`SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`, []);
       return Number((rows[0] as { n: string | number } | undefined)?.n ?? 0);
     },
     async scan({ cursor, limit }) {
@@ -202,12 +227,11 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await ready();
       // Keyset pagination over the primary key: each page is one index range scan.
       const { rows } = await query(
-        `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE ($1::text IS NULL OR key > $1) ORDER BY key LIMIT $2`,
+        `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE ($1::text IS NULL OR key > $1) AND successor IS NULL
+         ORDER BY key LIMIT $2`,
         [cursor ?? null, n],
       );
-      const entries = (rows as (PostgresRecordRow & { key: string })[]).map(
-        (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
-      );
+      const entries = listed(rows);
       return { entries, cursor: entries.length < n ? undefined : entries.at(-1)?.key };
     },
   };

@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import type { Store, StorePatch } from '../core/store.ts';
 import type { SuiteContext } from './harness.ts';
-import { asCreated, expiredRecord, plainRecord, randomKey, randomUserId, sampleRecord } from './records.ts';
+import {
+  asCreated,
+  assertDead,
+  expiredRecord,
+  plainRecord,
+  randomKey,
+  randomUserId,
+  sampleRecord,
+} from './records.ts';
 
 /** A patch that sets/deletes the given keys and moves the window forward by a few odd ms. */
 export function patchOf(
@@ -110,7 +118,7 @@ export function registerBasics({ storeTest }: SuiteContext): void {
       const expired = randomKey();
       await store.create(expired, expiredRecord());
       assert.equal(await store.update(expired, patchOf({ a: '1' })), false);
-      assert.equal(await store.get(expired), undefined);
+      await assertDead(store, expired);
     },
   );
 
@@ -140,7 +148,7 @@ export function registerBasics({ storeTest }: SuiteContext): void {
       const expired = randomKey();
       await store.create(expired, expiredRecord());
       assert.equal(await store.touch(expired, window), false);
-      assert.equal(await store.get(expired), undefined);
+      await assertDead(store, expired);
     },
   );
 

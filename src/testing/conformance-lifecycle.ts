@@ -2,24 +2,20 @@
  * Conformance tests for expiry, concurrent patches and value fidelity.
  */
 import assert from 'node:assert/strict';
-import type { Store } from '../core/store.ts';
 import { patchOf } from './conformance-basics.ts';
 import type { SuiteContext } from './harness.ts';
-import { asCreated, expiredRecord, plainRecord, randomKey, sampleRecord, sleep } from './records.ts';
+import {
+  asCreated,
+  assertDead,
+  expiredRecord,
+  plainRecord,
+  randomKey,
+  sampleRecord,
+  sleep,
+} from './records.ts';
 
 /** Extra wait beyond a deadline plus the backend's expiry resolution, for timer and clock jitter. */
 const EXPIRY_MARGIN_MS = 250;
-
-/**
- * Asserts that `key` reads as dead: missing, or, for a store that `reportsExpired`, the record
- * itself with its deadline passed (core reports and deletes it).
- */
-async function assertDead(store: Store, key: string): Promise<void> {
-  const record = await store.get(key);
-  if (record === undefined) return;
-  assert.ok(store.reportsExpired === true, 'only a store that reportsExpired may return an expired record');
-  assert.ok(record.expiresAt <= Date.now(), 'the record returned must be expired');
-}
 
 export function registerExpiry({ storeTest, resolutionMs }: SuiteContext): void {
   storeTest('a record created with expiresAt in the past reads as dead', async (store) => {

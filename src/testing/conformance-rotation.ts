@@ -237,6 +237,17 @@ export function registerUserLifecycle({ storeTest }: SuiteContext, offered: bool
     },
   );
 
+  storeTest('deleteByUser keeps exceptKey even when an older ticket of it forwards to it', async (store) => {
+    const user = randomUserId();
+    const [older, current, other] = [randomKey(), randomKey(), randomKey()];
+    await store.create(older, sampleRecord({ userId: user }));
+    await store.rotate(older, current, rotationOf({}, user));
+    await store.create(other, sampleRecord({ userId: user }));
+    assert.equal(await store.deleteByUser!(user, current), 1, 'only the other device was logged out');
+    assert.ok(await isLive(store, current), '"log out other devices" keeps this one');
+    assert.equal(await isLive(store, other), false);
+  });
+
   const reject: UserLimit = { max: 5, onLimit: 'reject' };
   storeTest(
     '50 parallel creates for one user with a limit of 5 (reject): exactly 5 succeed',

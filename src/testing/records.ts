@@ -1,8 +1,10 @@
 /**
  * Record factories and helpers shared by the conformance suite and by store tests.
  */
+
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { NewStoreRecord, StoreRecord } from '../core/store.ts';
+import type { NewStoreRecord, Store, StoreRecord } from '../core/store.ts';
 
 /** A fresh store key shaped like the ones core hands to stores: 43 base64url characters (256 random bits). */
 export function randomKey(): string {
@@ -76,4 +78,15 @@ export function asCreated(record: NewStoreRecord): StoreRecord {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Asserts that `key` reads as dead: missing, or, for a store that `reportsExpired`, the record
+ * itself with its deadline passed (core reports and deletes it).
+ */
+export async function assertDead(store: Store, key: string): Promise<void> {
+  const record = await store.get(key);
+  if (record === undefined) return;
+  assert.ok(store.reportsExpired === true, 'only a store that reportsExpired may return an expired record');
+  assert.ok(record.expiresAt <= Date.now(), 'the record returned must be expired');
 }

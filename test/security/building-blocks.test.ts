@@ -156,9 +156,10 @@ describe('maxSessionsPerUser configuration', () => {
     const bare: Store = {
       name: 'bare',
       get: (k) => inner.get(k),
-      create: (k, r) => inner.create(k, r),
+      create: (k, r, l) => inner.create(k, r, l),
       update: (k, p) => inner.update(k, p),
       touch: (k, w) => inner.touch(k, w),
+      rotate: (o, n, r) => inner.rotate(o, n, r),
       delete: (k) => inner.delete(k),
       close: () => inner.close(),
     };
@@ -338,9 +339,10 @@ describe('ambiguous cookies and store outages', () => {
     const flaky: Store = {
       name: 'flaky',
       get: (k) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.get(k)),
-      create: (k, r) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.create(k, r)),
+      create: (k, r, l) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.create(k, r, l)),
       update: (k, p) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.update(k, p)),
       touch: (k, w) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.touch(k, w)),
+      rotate: (o, n, r) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.rotate(o, n, r)),
       delete: (k) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.delete(k)),
       close: () => inner.close(),
     };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Store, StoreRecord } from '../../src/core/store.ts';
+import { decodeForward } from '../../src/stores/fs/forward-file.ts';
 import { decodeRecord } from '../../src/stores/fs/record-file.ts';
 import { fsStore } from '../../src/stores/fs.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
@@ -99,7 +100,7 @@ describe('embedded stores survive SIGKILL mid-write', () => {
     db.close();
   });
 
-  it(`fs: killed ${KILLS} times, every session file decodes whole; purge clears temp files and dead locks`, async (t) => {
+  it(`fs: killed ${KILLS} times, every session and forwarding file decodes whole; purge clears temp files and dead locks`, async (t) => {
     const directory = join(root, 'crash-dir');
     for (let i = 0; i < KILLS; i++) await runAndKill('fs', directory);
     const sessions = join(directory, 'sessions');
@@ -116,15 +117,24 @@ describe('embedded stores survive SIGKILL mid-write', () => {
       const file = decodeRecord(readFileSync(join(sessions, name), 'utf8'), name);
       assert.equal(file.key, key);
       assertWhole(file.record, name);
-      if ((await store.get(key)) !== undefined) live += 1;
+      if (((await store.get(key))?.expiresAt ?? 0) > Date.now()) live += 1;
+    }
+    const forwards = join(directory, 'forwards');
+    const forwarders = readdirSync(forwards).filter((name) => name.endsWith('.json'));
+    assert.ok(forwarders.length > 0, 'the writer rotated something');
+    for (const name of forwarders) {
+      const forward = decodeForward(readFileSync(join(forwards, name), 'utf8'), name);
+      assert.equal(forward.key, name.slice(0, -'.json'.length), `${name} was written for its own key`);
     }
     const temps = names.length - files.length;
     await store.purgeExpired();
-    assert.deepStrictEqual(
-      readdirSync(sessions).filter((name) => !name.endsWith('.json')),
-      [],
-      'temp files purged',
-    );
+    for (const where of [sessions, forwards]) {
+      assert.deepStrictEqual(
+        readdirSync(where).filter((name) => !name.endsWith('.json')),
+        [],
+        'temp files purged',
+      );
+    }
     assert.deepStrictEqual(readdirSync(join(directory, 'locks')), [], 'dead locks purged');
     await assertUsable(store);
     t.diagnostic(`${files.length} files (${live} live) and ${temps} temp files after ${KILLS} kills`);

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { storeCapabilities } from '../../src/core/store.ts';
 import { storeFromUrl } from '../../src/stores/from-url.ts';
-import { randomKey, sampleRecord } from '../../src/testing/records.ts';
+import { rotationOf } from '../../src/testing/conformance-rotation.ts';
+import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
 
 /** Creates a store from `url`, checks a create/get round trip, then closes it (twice). */
@@ -67,10 +68,31 @@ describe('storeFromUrl: memory', () => {
     assert.equal(store.name, 'memory');
     assert.deepStrictEqual(storeCapabilities(store), {
       userIndex: true,
+      reportsExpired: true,
       purge: true,
       count: true,
       scan: true,
     });
+  });
+});
+
+const redisSkip = await serviceSkipReason('redis');
+describe('storeFromUrl: redis', redisSkip === undefined ? {} : { skip: redisSkip }, () => {
+  it('redis:// gives a store that owns its client and passes rotate, user limits and delete answers through', async () => {
+    const store = await storeFromUrl(serviceUrls.redis, { prefix: `${uniqueName('cc_url')}:` });
+    try {
+      const user = randomUserId();
+      const limit = { max: 1, onLimit: 'reject' } as const;
+      const [first, second, next] = [randomKey(), randomKey(), randomKey()];
+      assert.equal(await store.create(first, sampleRecord({ userId: user }), limit), true);
+      assert.equal(await store.create(second, sampleRecord({ userId: user }), limit), 'limit');
+      assert.equal(await store.rotate(first, next, rotationOf({}, user)), 'rotated');
+      assert.equal(await store.delete(first), true, 'ending the old key ended the session it moved to');
+      assert.equal(await store.get(next), undefined);
+    } finally {
+      await store.close();
+    }
+    await assert.rejects(store.get(randomKey()), 'after close the client is gone');
   });
 });
 

@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { ErrorCodes } from '../../src/core/errors.ts';
+import { encodeForward } from '../../src/stores/fs/forward-file.ts';
 import { fsStore } from '../../src/stores/fs.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
+import { patchOf } from '../../src/testing/conformance-basics.ts';
+import { rotationOf } from '../../src/testing/conformance-rotation.ts';
 import { expiredRecord, randomKey, randomUserId, sampleRecord, sleep } from '../../src/testing/records.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'coatcheck-fs-'));
@@ -73,6 +83,8 @@ describe('fs store specifics', () => {
         store.update(key, { set: { a: '1' }, del: [], ...window }),
         store.touch(key, window),
         store.delete(key),
+        store.rotate(key, randomKey(), rotationOf()),
+        store.rotate(randomKey(), key, rotationOf()),
       ];
       for (const attempt of attempts) {
         await assert.rejects(attempt, isCode(ErrorCodes.CONFIG, /store key/), `key ${JSON.stringify(key)}`);
@@ -95,8 +107,12 @@ describe('fs store specifics', () => {
       lastSeenAt: Date.now(),
       expiresAt: Date.now() + 60_000,
     });
+    const rotated = randomKey();
+    await store.create(rotated, sampleRecord({ userId: user }));
+    assert.equal(await store.rotate(rotated, randomKey(), rotationOf({}, user)), 'rotated');
     const paths = listAll(directory);
     assert.ok(paths.includes(`sessions/${key}.json`), paths.join(', '));
+    assert.ok(paths.includes(`forwards/${rotated}.json`), paths.join(', '));
     assert.ok(paths.some((p) => p.startsWith('users/') && p.endsWith(`/${key}`)));
     assert.equal(mode(directory), 0o700);
     for (const path of paths) {
@@ -216,21 +232,75 @@ describe('fs store specifics', () => {
     await store.close();
   });
 
-  it('fs: 3 processes patching one session at once lose no write', async () => {
+  it('fs: a forwarder naming a successor outside the store is damaged, never followed; delete removes it', async () => {
     const directory = freshDir();
     const store = fsStore({ directory, pruneIntervalMs: 0 });
+    await store.create(randomKey(), sampleRecord()); // creates the layout
+    const outside = join(directory, 'victim.json');
+    writeFileSync(outside, '{}');
     const key = randomKey();
-    await store.create(key, sampleRecord({ data: {} }));
-    const run = promisify(execFile);
-    const fixture = join(import.meta.dirname, '..', 'fixtures', 'fs-patcher.ts');
-    await Promise.all(
-      ['p1', 'p2', 'p3'].map((id) =>
-        run(process.execPath, ['--import', 'tsx', fixture, directory, key, id, '40']),
-      ),
+    const forged = { key, userId: null, readableUntil: Date.now() + 60_000, forwardWrites: true };
+    const text = encodeForward({ ...forged, successor: '../victim', forwardUntil: Date.now() + 60_000 });
+    writeFileSync(join(directory, 'forwards', `${key}.json`), text);
+    await assert.rejects(store.get(key), isCode(ErrorCodes.CORRUPT_RECORD));
+    await assert.rejects(store.update(key, patchOf({ a: '1' })), isCode(ErrorCodes.CORRUPT_RECORD));
+    assert.equal(await store.delete(key), false, 'no record was removed');
+    assert.equal(await store.get(key), undefined, 'the damaged forwarder is gone');
+    assert.ok(existsSync(outside), 'nothing outside the store was touched');
+    await store.close();
+  });
+
+  it('fs: purge drops forwarders past forwardUntil and their markers, and keeps remembered ones', async () => {
+    const directory = freshDir();
+    const store = fsStore({ directory, pruneIntervalMs: 0 });
+    const user = randomUserId();
+    const [short, long, shortNext, longNext] = [randomKey(), randomKey(), randomKey(), randomKey()];
+    for (const key of [short, long]) await store.create(key, sampleRecord({ userId: user }));
+    await store.rotate(short, shortNext, rotationOf({ forwardUntil: Date.now() + 100 }, user));
+    await store.rotate(long, longNext, rotationOf({ forwardUntil: Date.now() + 60_000 }, user));
+    await sleep(200);
+    assert.equal(await store.purgeExpired(), 0, 'forwarders are not records');
+    assert.deepStrictEqual(readdirSync(join(directory, 'forwards')), [`${long}.json`]);
+    const markers = readdirSync(join(directory, 'users', readdirSync(join(directory, 'users'))[0] ?? ''));
+    assert.deepStrictEqual(markers.sort(), [long, longNext, shortNext].sort());
+    assert.equal(await store.create(short, sampleRecord()), true, 'a forgotten key is free again');
+    assert.equal(await store.delete(long), true, 'a remembered forwarder still ends its session');
+    assert.equal(await store.get(longNext), undefined);
+    await store.close();
+  });
+
+  it('fs: deleteByUser with exceptKey keeps that session even through an earlier ticket of it', async () => {
+    const store = fsStore({ directory: freshDir(), pruneIntervalMs: 0 });
+    const user = randomUserId();
+    const [earlier, kept, other] = [randomKey(), randomKey(), randomKey()];
+    await store.create(earlier, sampleRecord({ userId: user }));
+    await store.rotate(earlier, kept, rotationOf({}, user));
+    await store.create(other, sampleRecord({ userId: user }));
+    assert.equal(await store.deleteByUser(user, kept), 1);
+    assert.notEqual(await store.get(kept), undefined, 'the excepted session is live');
+    assert.equal(await store.get(other), undefined);
+    await store.close();
+  });
+
+  it('fs: after a crash between the forwarder and the removal of the old record, the old session works and ending it ends both', async () => {
+    const directory = freshDir();
+    const store = fsStore({ directory, pruneIntervalMs: 0 });
+    const user = randomUserId();
+    const [oldKey, orphan] = [randomKey(), randomKey()];
+    await store.create(oldKey, sampleRecord({ userId: user, data: { a: '1' } }));
+    await store.create(orphan, sampleRecord({ userId: user, data: { a: '1', rotated: '"yes"' } }));
+    const until = Date.now() + 60_000;
+    const forward = { key: oldKey, successor: orphan, userId: user, forwardWrites: true };
+    writeFileSync(
+      join(directory, 'forwards', `${oldKey}.json`),
+      encodeForward({ ...forward, readableUntil: until, forwardUntil: until }),
     );
-    const record = await store.get(key);
-    assert.equal(Object.keys(record?.data ?? {}).length, 120);
-    assert.equal(record?.rev, 121);
+    assert.deepStrictEqual((await store.get(oldKey))?.data, { a: '1' }, 'the old record is still the truth');
+    assert.equal(await store.update(oldKey, patchOf({ b: '2' })), true);
+    assert.equal(await store.delete(oldKey), true);
+    assert.equal(await store.get(oldKey), undefined);
+    assert.equal(await store.get(orphan), undefined, 'the orphan went with it');
+    assert.deepStrictEqual(await store.listByUser(user), []);
     await store.close();
   });
 });

@@ -71,7 +71,7 @@ describe('mysql store specifics', skip === undefined ? {} : { skip }, () => {
     const [rows] = await db.query(`SELECT name, version FROM \`${name}_meta\``);
     assert.deepStrictEqual(
       (rows as { name: string; version: number }[]).map((row) => ({ ...row })),
-      [{ name: 'schema', version: 1 }],
+      [{ name: 'schema', version: 2 }],
     );
     const key = randomKey();
     assert.equal(await stores[3]?.create(key, sampleRecord()), true);
@@ -142,7 +142,7 @@ describe('mysql store specifics', skip === undefined ? {} : { skip }, () => {
     await store.create(live, sampleRecord());
     statements.length = 0;
     assert.equal(await store.purgeExpired(), 10);
-    assert.deepStrictEqual(statements, ['DELETE', 'DELETE', 'DELETE', 'DELETE']);
+    assert.deepStrictEqual(statements, ['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE']);
     assert.equal(await store.count(), 1);
     assert.notEqual(await store.get(live), undefined);
     await store.close();

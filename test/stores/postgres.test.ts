@@ -73,7 +73,7 @@ describe('postgres store specifics', skip === undefined ? {} : { skip }, () => {
     await stores[0]?.migrate();
     await postgresStore({ pool: db, schema, table: name }).migrate();
     const { rows } = await db.query(`SELECT name, version FROM "${schema}"."${name}_meta"`);
-    assert.deepStrictEqual(rows, [{ name: 'schema', version: 1 }]);
+    assert.deepStrictEqual(rows, [{ name: 'schema', version: 2 }]);
     const key = randomKey();
     assert.equal(await stores[3]?.create(key, sampleRecord()), true);
     assert.equal((await stores[5]?.get(key))?.rev, 1);
@@ -120,7 +120,7 @@ describe('postgres store specifics', skip === undefined ? {} : { skip }, () => {
     await store.create(live, sampleRecord());
     statements.length = 0;
     assert.equal(await store.purgeExpired(), 10);
-    assert.deepStrictEqual(statements, ['DELETE', 'DELETE', 'DELETE', 'DELETE']);
+    assert.deepStrictEqual(statements, ['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE']);
     assert.equal(await store.count(), 1);
     assert.notEqual(await store.get(live), undefined);
     await store.close();

@@ -79,7 +79,7 @@ describe('sqlite store specifics', () => {
     assert.equal((await again.get(key))?.data.kept, '1');
     assert.equal(db.pragma('user_version', { simple: true }), 42);
     const meta = db.prepare('SELECT name, version FROM coatcheck_meta').all();
-    assert.deepStrictEqual(meta, [{ name: 'my_sessions', version: 1 }]);
+    assert.deepStrictEqual(meta, [{ name: 'my_sessions', version: 2 }]);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'my_sessions' AND sql IS NOT NULL",

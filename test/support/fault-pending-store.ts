@@ -32,10 +32,12 @@ export function pendingStore(inner: Store): PendingStore {
   };
   const wrapped: PendingStore = {
     name: inner.name,
+    ...(inner.reportsExpired === undefined ? {} : { reportsExpired: inner.reportsExpired }),
     get: (key) => track(() => inner.get(key)),
-    create: (key, record) => track(() => inner.create(key, record)),
+    create: (key, record, limit) => track(() => inner.create(key, record, limit)),
     update: (key, patch) => track(() => inner.update(key, patch)),
     touch: (key, window) => track(() => inner.touch(key, window)),
+    rotate: (oldKey, newKey, rotation) => track(() => inner.rotate(oldKey, newKey, rotation)),
     delete: (key) => track(() => inner.delete(key)),
     close: () => inner.close(),
     pending: () => pending,

@@ -44,9 +44,12 @@ function swappable(open: () => Store): { store: Store; restart(): Promise<void> 
   const store: Store = {
     name: 'sqlite',
     get: async (key) => use().get(key),
-    create: async (key, record) => use().create(key, record),
+    // Every instance open() makes is alike: the first one speaks for them all.
+    ...(current.reportsExpired === undefined ? {} : { reportsExpired: current.reportsExpired }),
+    create: async (key, record, limit) => use().create(key, record, limit),
     update: async (key, patch) => use().update(key, patch),
     touch: async (key, window) => use().touch(key, window),
+    rotate: async (oldKey, newKey, rotation) => use().rotate(oldKey, newKey, rotation),
     delete: async (key) => use().delete(key),
     close: async () => current?.close(),
   };

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../../core/errors.ts';
+import type { Move } from './moves.ts';
 
 /** A Redis client that can publish (ioredis or node-redis). */
 export interface RedisPublisherLike {
@@ -40,11 +41,29 @@ export interface CacheInvalidationOptions {
   readonly channel?: string;
 }
 
+/** What one invalidation message carries. */
+export interface Invalidation {
+  /** Keys to drop from the front store. */
+  readonly keys: readonly string[];
+  /** Rotations to remember (see `Moves`), so no process caches a rotated-away key. */
+  readonly moves: readonly Move[];
+}
+
 /** A joined invalidation channel. */
 export interface InvalidationChannel {
-  /** Tells the other processes to drop `keys` from their front store. Never rejects. */
-  publish(keys: readonly string[]): Promise<void>;
+  /** Tells the other processes to drop `keys` from their front store and remember `moves`. Never rejects. */
+  publish(invalidation: Invalidation): Promise<void>;
   close(): Promise<void>;
+}
+
+function isMove(value: unknown): value is Move {
+  if (!Array.isArray(value) || value.length !== 3) return false;
+  const [key, successor, until] = value as unknown[];
+  return (
+    typeof key === 'string' &&
+    (successor === null || typeof successor === 'string') &&
+    typeof until === 'number'
+  );
 }
 
 /**
@@ -73,12 +92,12 @@ function isNodeRedis(client: RedisSubscriberLike): boolean {
 }
 
 /**
- * Subscribes to the channel; `onKeys` receives the keys other processes invalidated (messages
+ * Subscribes to the channel; `onInvalidation` receives what other processes invalidated (messages
  * this process published are ignored: it already dropped those keys itself).
  */
 export async function joinInvalidation(
   options: CacheInvalidationOptions,
-  onKeys: (keys: string[]) => void,
+  onInvalidation: (invalidation: Invalidation) => void,
   onError: (error: unknown) => void,
 ): Promise<InvalidationChannel> {
   checkInvalidationClients(options);
@@ -87,9 +106,12 @@ export async function joinInvalidation(
   const origin = randomBytes(9).toString('base64url');
   const receive = (message: string) => {
     try {
-      const parsed = JSON.parse(message) as { o?: unknown; k?: unknown };
+      const parsed = JSON.parse(message) as { o?: unknown; k?: unknown; m?: unknown };
       if (parsed.o === origin || !Array.isArray(parsed.k)) return;
-      onKeys(parsed.k.filter((key): key is string => typeof key === 'string'));
+      onInvalidation({
+        keys: parsed.k.filter((key): key is string => typeof key === 'string'),
+        moves: Array.isArray(parsed.m) ? parsed.m.filter(isMove) : [],
+      });
     } catch (error) {
       onError(error);
     }
@@ -105,10 +127,12 @@ export async function joinInvalidation(
     await callWith<[string]>(subscriber, subscriber.subscribe, channel);
   }
   return {
-    async publish(keys) {
+    async publish({ keys, moves }) {
       if (keys.length === 0) return;
+      // `m` only when there are moves: a message stays as small as before for plain writes.
+      const message = moves.length === 0 ? { o: origin, k: keys } : { o: origin, k: keys, m: moves };
       try {
-        await publisher.publish(channel, JSON.stringify({ o: origin, k: keys }));
+        await publisher.publish(channel, JSON.stringify(message));
       } catch (error) {
         onError(error); // the cache TTL still bounds staleness
       }

@@ -4,8 +4,11 @@
 import { ConfigError } from '../../core/errors.ts';
 import { quoteMysql } from '../shared/sql-identifiers.ts';
 
-/** The schema version this code writes and reads. Bump it and add a step to migrate data. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes and reads. Bump it and add an {@link upgrades} step.
+ * 1: records only. 2: forwarder rows (`successor`, `readable_until`, `forward_writes`), see shared/sql-row.ts.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** A connection (or a pool, which is one connection per call) the migration can talk through. */
 export interface MysqlSession {
@@ -35,12 +38,32 @@ export function migrationStatements(table: string): string[] {
       expires_at BIGINT NOT NULL,
       absolute_expires_at BIGINT NOT NULL,
       rev INT NOT NULL,
+      successor VARCHAR(255) NULL,
+      readable_until BIGINT NULL,
+      forward_writes BOOLEAN NULL,
       INDEX ${quoteMysql(`${table}_user_id_idx`)} (user_id),
       INDEX ${quoteMysql(`${table}_expires_at_idx`)} (expires_at)
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`,
     `INSERT IGNORE INTO ${meta} (name, version) VALUES ('schema', ${SCHEMA_VERSION})`,
   ];
 }
+
+/**
+ * The steps that bring a table of an older version up to the next one, keyed by that next version.
+ * MySQL 8 has no `ADD COLUMN IF NOT EXISTS`; one ALTER adding all columns is atomic on both servers,
+ * so a step that ran before its version was recorded fails with ER_DUP_FIELDNAME and is skipped.
+ */
+function upgrades(table: string): ReadonlyMap<number, string> {
+  return new Map([
+    [
+      2,
+      `ALTER TABLE ${quoteMysql(table)} ADD COLUMN successor VARCHAR(255) NULL,
+        ADD COLUMN readable_until BIGINT NULL, ADD COLUMN forward_writes BOOLEAN NULL`,
+    ],
+  ]);
+}
+
+const ER_DUP_FIELDNAME = 1060;
 
 /** SQL that reads the version the migration left; the first row's `version` column. */
 export function versionSql(table: string): string {
@@ -77,7 +100,18 @@ export async function runMigration(
     throw new Error(`mysqlStore: could not take the migration lock for ${table} within 30 s`);
   try {
     for (const statement of migrationStatements(table)) await session.query(statement);
-    checkVersion(firstRow(await session.query(versionSql(table)))?.version, table);
+    let version = Number(firstRow(await session.query(versionSql(table)))?.version);
+    checkVersion(version, table);
+    for (const [to, sql] of upgrades(table)) {
+      if (version !== to - 1) continue;
+      await session.query(sql).catch((error: unknown) => {
+        if ((error as { errno?: unknown }).errno !== ER_DUP_FIELDNAME) throw error;
+      });
+      await session.query(`UPDATE ${quoteMysql(`${table}_meta`)} SET version = ? WHERE name = 'schema'`, [
+        to,
+      ]);
+      version = to;
+    }
   } finally {
     await session.query(UNLOCK_SQL, [table]);
   }

@@ -5,8 +5,11 @@ import { createHash } from 'node:crypto';
 import { ConfigError } from '../../core/errors.ts';
 import { quotePostgres } from '../shared/sql-identifiers.ts';
 
-/** The schema version this code writes and reads. Bump it and add a step to migrate data. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes and reads. Bump it and add an {@link UPGRADES} step.
+ * 1: records only. 2: forwarder rows (`successor`, `readable_until`, `forward_writes`), see shared/sql-row.ts.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** Quoted names of everything the store creates. */
 export interface PostgresNames {
@@ -18,6 +21,8 @@ export interface PostgresNames {
   readonly schema: string | undefined;
   /** Advisory lock key (a signed 64-bit integer literal) derived from the qualified table name. */
   readonly lockKey: string;
+  /** `schema.table` unquoted, what per-user lock keys are derived from. */
+  readonly identity: string;
 }
 
 /** Derives every quoted name from validated `schema` and `table` identifiers. */
@@ -35,6 +40,7 @@ export function postgresNames(schema: string | undefined, table: string): Postgr
     expiryIndex: quotePostgres(`${table}_expires_at_idx`),
     schema: schema === undefined ? undefined : quotePostgres(schema),
     lockKey: digest.readBigInt64BE(0).toString(),
+    identity: `${schema ?? ''}.${table}`,
   };
 }
 
@@ -61,15 +67,47 @@ export function migrationSql(names: PostgresNames): string {
       last_seen_at bigint NOT NULL,
       expires_at bigint NOT NULL,
       absolute_expires_at bigint NOT NULL,
-      rev integer NOT NULL
+      rev integer NOT NULL,
+      successor text,
+      readable_until bigint,
+      forward_writes boolean
     )`,
     `CREATE INDEX IF NOT EXISTS ${names.userIndex} ON ${names.table} (user_id) WHERE user_id IS NOT NULL`,
     `CREATE INDEX IF NOT EXISTS ${names.expiryIndex} ON ${names.table} (expires_at)`,
     `INSERT INTO ${names.meta} (name, version) VALUES ('schema', ${SCHEMA_VERSION}) ON CONFLICT (name) DO NOTHING`,
+    upgradeSql(names),
     `SELECT version FROM ${names.meta} WHERE name = 'schema'`,
   ]
     .filter((statement) => statement !== '')
     .join(';\n');
+}
+
+/**
+ * The steps that bring a table of an older version up to the next one, keyed by that next version.
+ * Each runs only on a table at the version before it, so a newer table is never altered.
+ */
+function upgrades(names: PostgresNames): ReadonlyMap<number, string> {
+  return new Map([
+    [
+      2,
+      // Nullable columns without a default: PostgreSQL adds them without rewriting the table.
+      `ALTER TABLE ${names.table} ADD COLUMN IF NOT EXISTS successor text,
+        ADD COLUMN IF NOT EXISTS readable_until bigint, ADD COLUMN IF NOT EXISTS forward_writes boolean`,
+    ],
+  ]);
+}
+
+/** One DO block running, in order, every upgrade the table's recorded version still needs. */
+function upgradeSql(names: PostgresNames): string {
+  const steps = [...upgrades(names)].map(
+    ([to, sql]) => `
+    IF (SELECT version FROM ${names.meta} WHERE name = 'schema') = ${to - 1} THEN
+      ${sql};
+      UPDATE ${names.meta} SET version = ${to} WHERE name = 'schema';
+    END IF;`,
+  );
+  return `DO $coatcheck$ BEGIN ${steps.join('')}
+  END $coatcheck$`;
 }
 
 /**

@@ -1,38 +1,48 @@
 /**
- * The prepared statements of the SQLite store and the row-to-record conversion.
+ * The prepared statements of the SQLite store.
+ *
+ * Record statements say `successor IS NULL`: a forwarder row is never a record (shared/sql-row.ts).
+ * Lists of keys are bound as one JSON array and expanded with `json_each`, so one prepared
+ * statement serves any number of keys.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { EncodedData, StoreRecord } from '../../core/store.ts';
+import type { NewStoreRecord } from '../../core/store.ts';
+import { RECORD_COLUMNS, ROW_COLUMNS, recordValues, type SqlRow } from '../shared/sql-row.ts';
 import { quoteSqlite } from './schema.ts';
 
-const COLUMNS = 'data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev';
-
 /** A row as the statements return it (`data` is JSON text). */
-export interface SqliteRow {
+export interface SqliteRow extends SqlRow {
   readonly key?: string;
   readonly data: string;
   readonly user_id: string | null;
-  readonly created_at: number;
-  readonly last_seen_at: number;
-  readonly expires_at: number;
-  readonly absolute_expires_at: number;
-  readonly rev: number;
 }
+
+type Run<P extends unknown[]> = Statement<P>;
+type Read<P extends unknown[], R> = Statement<P, R>;
 
 /** Every statement the store runs, prepared once per store. */
 export interface SqliteStatements {
-  readonly get: Statement<[string, number], SqliteRow>;
-  readonly create: Statement<unknown[]>;
-  readonly update: Statement<unknown[]>;
-  readonly touch: Statement<[number, number, string, number]>;
-  readonly delete: Statement<[string]>;
-  readonly listByUser: Statement<[string, number], SqliteRow>;
-  readonly countUserLive: Statement<[string, string | null, string | null, number], { n: number }>;
-  readonly deleteUser: Statement<[string, string | null, string | null]>;
-  readonly purgeBatch: Statement<[number, number]>;
-  readonly count: Statement<[], { n: number }>;
-  readonly scanFirst: Statement<[number], SqliteRow>;
-  readonly scanAfter: Statement<[string, number], SqliteRow>;
+  readonly readRow: Read<[string], SqliteRow>;
+  /** key, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, now. */
+  readonly create: Run<unknown[]>;
+  readonly update: Run<unknown[]>;
+  readonly touch: Run<[number, number, string, number]>;
+  readonly dropDead: Run<[string, number]>;
+  /** new key, readable_until, forward_writes (0/1), forward_until, old key. */
+  readonly forward: Run<[string, number, number, number, string]>;
+  /** JSON array of keys. */
+  readonly removeRecords: Read<[string], { expires_at: number }>;
+  readonly successors: Read<[string], { key: string; successor: string }>;
+  readonly removeForwarders: Run<[string]>;
+  readonly userKeys: Read<[string], { key: string }>;
+  readonly listByUser: Read<[string, number], SqliteRow>;
+  /** user, now, key left out. */
+  readonly liveOfUser: Read<[string, number, string], { key: string; last_seen_at: number }>;
+  readonly purgeRecords: Run<[number, number]>;
+  readonly purgeForwarders: Run<[number, number]>;
+  readonly count: Read<[], { n: number }>;
+  readonly scanFirst: Read<[number], SqliteRow>;
+  readonly scanAfter: Read<[string, number], SqliteRow>;
 }
 
 /**
@@ -45,15 +55,22 @@ export function prepareStatements(db: Database, table: string): SqliteStatements
     const statement = db.prepare<P, R>(sql);
     return statement.reader ? statement.safeIntegers(false) : statement;
   };
+  const keys = 'key IN (SELECT value FROM json_each(?))';
+  const purge = (kind: string) =>
+    prepare<[number, number]>(
+      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? AND ${kind} LIMIT ?)`,
+    );
   return {
-    get: prepare(`SELECT ${COLUMNS} FROM ${t} WHERE key = ? AND expires_at > ?`),
-    // A dead row with the same key is replaced in the same statement, so it never blocks a create.
+    readRow: prepare(`SELECT ${ROW_COLUMNS} FROM ${t} WHERE key = ?`),
+    // A dead row with the same key (an expired record, or a forwarder past its window) is
+    // replaced in the same statement, so it never blocks a create.
     create: prepare(
       `INSERT INTO ${t} (key, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev)
        VALUES (?, ?, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (key) DO UPDATE SET data = excluded.data, user_id = excluded.user_id,
          created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
-         expires_at = excluded.expires_at, absolute_expires_at = excluded.absolute_expires_at, rev = 1
+         expires_at = excluded.expires_at, absolute_expires_at = excluded.absolute_expires_at, rev = 1,
+         successor = NULL, readable_until = NULL, forward_writes = NULL
        WHERE expires_at <= ?`,
     ),
     // One statement is one transaction: json_patch (RFC 7396) merges into the latest data, and a
@@ -61,34 +78,40 @@ export function prepareStatements(db: Database, table: string): SqliteStatements
     update: prepare(
       `UPDATE ${t} SET data = json_patch(data, ?), user_id = CASE WHEN ? THEN ? ELSE user_id END,
          last_seen_at = ?, expires_at = ?, rev = rev + 1
-       WHERE key = ? AND expires_at > ?`,
+       WHERE key = ? AND successor IS NULL AND expires_at > ?`,
     ),
-    touch: prepare(`UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND expires_at > ?`),
-    delete: prepare(`DELETE FROM ${t} WHERE key = ?`),
-    listByUser: prepare(`SELECT key, ${COLUMNS} FROM ${t} WHERE user_id = ? AND expires_at > ?`),
-    countUserLive: prepare(
-      `SELECT count(*) AS n FROM ${t} WHERE user_id = ? AND (? IS NULL OR key <> ?) AND expires_at > ?`,
+    touch: prepare(
+      `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND successor IS NULL AND expires_at > ?`,
     ),
-    deleteUser: prepare(`DELETE FROM ${t} WHERE user_id = ? AND (? IS NULL OR key <> ?)`),
-    purgeBatch: prepare(
-      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`,
+    dropDead: prepare(`DELETE FROM ${t} WHERE key = ? AND successor IS NULL AND expires_at <= ?`),
+    forward: prepare(
+      `UPDATE ${t} SET successor = ?, readable_until = ?, forward_writes = ?, expires_at = ?, data = '{}'
+       WHERE key = ?`,
     ),
-    count: prepare(`SELECT count(*) AS n FROM ${t}`),
+    removeRecords: prepare(`DELETE FROM ${t} WHERE ${keys} AND successor IS NULL RETURNING expires_at`),
+    successors: prepare(`SELECT key, successor FROM ${t} WHERE ${keys} AND successor IS NOT NULL`),
+    removeForwarders: prepare(`DELETE FROM ${t} WHERE ${keys} AND successor IS NOT NULL`),
+    userKeys: prepare(`SELECT key FROM ${t} WHERE user_id = ?`),
+    listByUser: prepare(
+      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ?`,
+    ),
+    liveOfUser: prepare(
+      `SELECT key, last_seen_at FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ? AND key <> ?`,
+    ),
+    purgeRecords: purge('successor IS NULL'),
+    purgeForwarders: purge('successor IS NOT NULL'),
+    count: prepare(`SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`),
     // Keyset pagination over the primary key: each page is one index range, whatever the table size.
-    scanFirst: prepare(`SELECT key, ${COLUMNS} FROM ${t} ORDER BY key LIMIT ?`),
-    scanAfter: prepare(`SELECT key, ${COLUMNS} FROM ${t} WHERE key > ? ORDER BY key LIMIT ?`),
+    scanFirst: prepare(
+      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE successor IS NULL ORDER BY key LIMIT ?`,
+    ),
+    scanAfter: prepare(
+      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE key > ? AND successor IS NULL ORDER BY key LIMIT ?`,
+    ),
   };
 }
 
-/** Converts a row into a record. */
-export function toRecord(row: SqliteRow): StoreRecord {
-  return {
-    data: JSON.parse(row.data) as EncodedData,
-    userId: row.user_id,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    expiresAt: row.expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-    rev: row.rev,
-  };
+/** Runs the create statement. @returns whether the record was written. */
+export function insertRecord(s: SqliteStatements, key: string, record: NewStoreRecord, now: number): boolean {
+  return s.create.run(key, ...recordValues(record), now).changes === 1;
 }
