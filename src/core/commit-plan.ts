@@ -117,7 +117,12 @@ export function planCommit(
           record: fields,
           patch,
           // The grace window never applies to a login: the old ticket may be one an attacker planted.
-          readableUntil: state.userChanged ? now : Math.min(record!.expiresAt, now + options.rotationGraceMs),
+          // Without a window the deadline is 0, not `now`: a store whose clock runs behind ours must
+          // not find the old ticket readable for the length of the skew.
+          readableUntil:
+            state.userChanged || options.rotationGraceMs === 0
+              ? 0
+              : Math.min(record!.expiresAt, now + options.rotationGraceMs),
           forwardWrites: !state.userChanged,
           forwardUntil: now + ROTATION_FORWARD_MS,
           limit: state.userChanged ? limit : undefined,

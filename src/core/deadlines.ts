@@ -1,7 +1,8 @@
 /**
  * Deadlines for store calls in flight, kept by one timer per timeout length instead of one timer
- * per call. Hot path: arming and clearing a `setTimeout` for every store call cost about 0.4 µs, 2 %
- * of a node:http request that reads its session from the memory store (measured).
+ * per call. Hot path: arming and clearing a `setTimeout` for every store call was a measurable share
+ * of a node:http request that reads its session from the memory store (docs/BENCHMARKS.md,
+ * "What was found and fixed", item 6).
  *
  * All deadlines of one queue are `now + timeoutMs` with the same `timeoutMs`, so insertion order is
  * deadline order: the timer is armed for the oldest pending call and, when it fires, expires calls

@@ -65,6 +65,8 @@ export class SessionState {
   busy = 0;
   /** Resolves the commit waiting for `busy` to reach 0. */
   #whenIdle: (() => void) | undefined = undefined;
+  /** How many sessions `login()` found the store must evict for this login (for the `revoke` event). */
+  expectedEvictions: number | undefined = undefined;
   /** A late use was reported already (once per request). */
   lateUseReported = false;
   /**

@@ -103,8 +103,6 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly bindUserAgent: boolean;
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
-  /** Expected evictions of a login, counted by `checkSessionLimit`, reported once the store did them. */
-  readonly #evictions = new WeakMap<SessionState, number>();
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -176,7 +174,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     // login() was called: the session is now the user's, under this new id.
     if (state.userId === undefined || userId === null) return;
     this.#emit('login', sessionId, userId);
-    const evicted = this.#evictions.get(state);
+    const evicted = state.expectedEvictions;
     if (evicted !== undefined) {
       this.#events.emit('revoke', {
         type: 'revoke',
@@ -262,7 +260,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     if (others.length < limit.max) return;
     if (limit.onLimit === 'reject') throw new SessionLimitError(limit.max);
     // The store evicts at commit, atomically with the insert; this count is what it should find.
-    this.#evictions.set(session, others.length - limit.max + 1);
+    session.expectedEvictions = others.length - limit.max + 1;
   }
 
   async endSession(session: SessionState, key: string): Promise<void> {

@@ -3,22 +3,26 @@
  * (electrode-io/memcache): a maintained client with a promise API and the `gets`/`cas` commands this
  * store needs for lock-free patches. The module imports no driver: pass a client you created.
  *
- * Each session is one item holding the whole record as JSON. `add` creates (fails on a live item),
- * `gets` + `cas` applies patches and touches (retried on a concurrent change), memcached expires
- * items itself. memcached cannot enumerate keys, so this store has no user index (`listByUser`,
- * `deleteByUser`) and no `count`: core answers `COATCHECK_UNSUPPORTED` when asked to list or
- * revoke a user's sessions.
+ * Each session is one item holding the whole record as JSON; a rotated-away key holds a forwarder
+ * item instead. `add` creates (fails on a live item), `gets` + `cas` applies patches, touches,
+ * rotations and deletes (retried on a concurrent change), so every change of one key serializes
+ * with every other and a rotation can never lose a racing write or outlive a racing delete
+ * (`memcached/rotation.ts`). memcached expires items itself, and may evict them early under
+ * memory pressure. It cannot enumerate keys, so this store has no user index (`listByUser`,
+ * `deleteByUser`), no user limit and no `count`: core answers `COATCHECK_UNSUPPORTED` when asked
+ * to list or revoke a user's sessions. `reportsExpired` is unset: native TTL cannot tell an
+ * expired session from a missing one.
  */
-import { CodecError, ConfigError, ConflictError } from '../core/errors.ts';
-import type { NewStoreRecord, Store, StorePatch, StoreRecord, StoreTouch } from '../core/store.ts';
+import { ConfigError, UnsupportedError } from '../core/errors.ts';
+import type { NewStoreRecord, Store, StorePatch, StoreRecord, StoreTouch, UserLimit } from '../core/store.ts';
+import { encodeRecord, memcachedExptime } from './memcached/item.ts';
+import { Items, type MemcachedClientLike } from './memcached/items.ts';
+import { rotateItem } from './memcached/rotation.ts';
+import { patchedRecord } from './shared/apply-patch.ts';
+import { backoff, MAX_HOPS, RetryBudget } from './shared/contention.ts';
 
-/** The part of a `memcache-client` MemcacheClient the store uses. */
-export interface MemcachedClientLike {
-  add(key: string, value: string, options: { lifetime: number }): Promise<unknown>;
-  gets(key: string): Promise<unknown>;
-  cas(key: string, value: string, options: { casUniq: string | number; lifetime: number }): Promise<unknown>;
-  delete(key: string): Promise<unknown>;
-}
+export { memcachedExptime } from './memcached/item.ts';
+export type { MemcachedClientLike } from './memcached/items.ts';
 
 /** Options of {@link memcachedStore}. */
 export interface MemcachedStoreOptions {
@@ -31,7 +35,7 @@ export interface MemcachedStoreOptions {
    * `casTimeoutMs`, since N writers racing on one session need up to N cycles.
    */
   readonly casAttempts?: number;
-  /** How long (ms) one update keeps retrying a contended CAS before `ConflictError`. Default 1 500 (below core's 2 s store timeout). */
+  /** How long (ms) one call keeps retrying a contended CAS before `ConflictError`. Default 1 500 (below core's 2 s store timeout). */
   readonly casTimeoutMs?: number;
   /** Largest item the server accepts (memcached `-I`, default 1 MiB). Default 1 048 576. */
   readonly maxItemBytes?: number;
@@ -39,62 +43,6 @@ export interface MemcachedStoreOptions {
 
 /** A memcached store: the required methods and a no-op `purgeExpired` (memcached expires items itself). */
 export type MemcachedStore = Store & Required<Pick<Store, 'purgeExpired'>>;
-
-/** memcached reads an exptime above 30 days as an absolute Unix time (protocol.txt, "Expiration times"). */
-const RELATIVE_LIMIT_S = 2_592_000;
-/** Item header, key and CAS overhead kept free below `maxItemBytes`. */
-const ITEM_OVERHEAD = 512;
-
-/**
- * memcached's exptime for a record expiring at `expiresAt` (ms): seconds from now rounded up, one
- * second more because memcached's clock ticks once a second and may lag (the record itself carries
- * the exact deadline, checked on every read), an absolute Unix time beyond 30 days, and -1
- * (already expired) for a past deadline: 0 would mean "never".
- */
-export function memcachedExptime(expiresAt: number, now = Date.now()): number {
-  if (expiresAt <= now) return -1;
-  const seconds = Math.ceil((expiresAt - now) / 1000) + 1;
-  return seconds > RELATIVE_LIMIT_S ? Math.ceil(expiresAt / 1000) + 1 : seconds;
-}
-
-/** The record as stored: compact field names, `v` versions the layout. */
-interface Item {
-  v: 1;
-  d: Record<string, string>;
-  u: string | null;
-  c: number;
-  l: number;
-  e: number;
-  a: number;
-  r: number;
-}
-
-function toItem(record: StoreRecord): Item {
-  const { data, userId: u, createdAt: c, lastSeenAt: l, expiresAt: e, absoluteExpiresAt: a, rev: r } = record;
-  return { v: 1, d: { ...data }, u, c, l, e, a, r };
-}
-
-function fromItem(value: unknown): StoreRecord | undefined {
-  if (typeof value !== 'string') return undefined;
-  const item = JSON.parse(value) as Partial<Item>;
-  if (item.v !== 1 || typeof item.d !== 'object' || item.d === null) return undefined;
-  const data: Record<string, string> = Object.create(null);
-  for (const [name, text] of Object.entries(item.d)) data[name] = text;
-  return {
-    data,
-    userId: item.u ?? null,
-    createdAt: Number(item.c),
-    lastSeenAt: Number(item.l),
-    expiresAt: Number(item.e),
-    absoluteExpiresAt: Number(item.a),
-    rev: Number(item.r),
-  };
-}
-
-/** `memcache-client` rejects with the server's reply line as the message. */
-function reply(error: unknown): string {
-  return error instanceof Error ? error.message : '';
-}
 
 /** No whitespace, no control characters (code points 0-32 and 127). */
 function validKeyText(text: string): boolean {
@@ -105,19 +53,27 @@ function validKeyText(text: string): boolean {
   return !/\s/u.test(text);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** memcached keeps no user index, so it cannot count a user's sessions. */
+function refuseLimit(userId: string | null, limit: UserLimit | undefined): void {
+  if (limit !== undefined && userId !== null) {
+    throw new UnsupportedError(
+      'memcachedStore: a per-user session limit needs a user index, which memcached cannot keep; use Redis or SQL',
+    );
+  }
 }
 
 /**
  * Creates a memcached session store.
  *
- * Round trips: get 1 (`gets`), create 1 (`add`), update and touch 2 (`gets` + `cas`, more only
- * under contention), delete 1.
+ * Round trips: get 1 (`gets`; +1 per hop when reading through a rotated-away key in its grace
+ * window), create 1 (`add`), update and touch 2 (`gets` + `cas`, more only under contention or
+ * when following a rotated-away key), rotate 3 (`gets`, `add`, `cas`), delete 2 (`gets` + `cas`,
+ * +2 per key the session was rotated to).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) for a missing client or a prefix with spaces or control
- * characters; CodecError (`COATCHECK_CODEC`) when a record exceeds the item size limit;
- * ConflictError (`COATCHECK_CONFLICT`) when `casAttempts` concurrent changes in a row beat an update.
+ * characters. Operations throw CodecError (`COATCHECK_CODEC`) when a record exceeds the item size
+ * limit, ConflictError (`COATCHECK_CONFLICT`) when concurrent changes keep beating one for
+ * `casAttempts` cycles or `casTimeoutMs`, UnsupportedError (`COATCHECK_UNSUPPORTED`) for a user limit.
  * @example
  * import { MemcacheClient } from 'memcache-client';
  * const store = memcachedStore({ client: new MemcacheClient({ server: '127.0.0.1:11211', cmdTimeout: 2000 }) });
@@ -138,131 +94,112 @@ export function memcachedStore(options: MemcachedStoreOptions): MemcachedStore {
   }
   const attempts = options.casAttempts ?? Number.POSITIVE_INFINITY;
   const casTimeoutMs = options.casTimeoutMs ?? 1500;
-  const maxItemBytes = options.maxItemBytes ?? 1_048_576;
   if (options.casAttempts !== undefined && (!Number.isInteger(attempts) || attempts < 1))
     throw new ConfigError('memcachedStore: `casAttempts` must be an integer >= 1');
   if (!Number.isFinite(casTimeoutMs) || casTimeoutMs < 1)
     throw new ConfigError('memcachedStore: `casTimeoutMs` must be a positive number of ms');
-  const itemKey = (key: string) => `${prefix}${key}`;
+  const items = new Items(client, prefix, options.maxItemBytes ?? 1_048_576);
+  const budget = () => new RetryBudget(casTimeoutMs, attempts);
 
-  const encode = (record: StoreRecord): string => {
-    const text = JSON.stringify(toItem(record));
-    if (Buffer.byteLength(text) > maxItemBytes - ITEM_OVERHEAD) {
-      throw new CodecError(
-        `memcachedStore: the session is ${Buffer.byteLength(text)} bytes, over memcached's item limit (maxItemBytes ${maxItemBytes}); store less in the session or raise memcached -I and maxItemBytes`,
-      );
-    }
-    return text;
-  };
-  const tooLarge = (error: unknown) => /too large/i.test(reply(error));
-  const rethrow = (error: unknown): never => {
-    if (tooLarge(error))
-      throw new CodecError(`memcachedStore: the server refused the item as too large (${reply(error)})`);
-    throw error;
-  };
-
-  /** The live record with its CAS token, or undefined. */
-  const load = async (key: string): Promise<{ record: StoreRecord; cas: string | number } | undefined> => {
-    const result = (await client.gets(itemKey(key))) as
-      | { value?: unknown; casUniq?: string | number }
-      | undefined;
-    const record = result ? fromItem(result.value) : undefined;
-    if (!record || result?.casUniq === undefined || record.expiresAt <= Date.now()) return undefined;
-    return { record, cas: result.casUniq };
-  };
-
-  /** One gets/cas cycle, retried with jittered backoff while another writer wins the race. */
-  const change = async (key: string, next: (record: StoreRecord) => StoreRecord): Promise<boolean> => {
-    const deadline = Date.now() + casTimeoutMs;
-    for (let attempt = 0; attempt < attempts && (attempt === 0 || Date.now() < deadline); attempt++) {
-      const current = await load(key);
-      if (!current) return false;
-      const record = next(current.record);
-      const value = encode(record);
-      try {
-        await client.cas(itemKey(key), value, {
-          casUniq: current.cas,
-          lifetime: memcachedExptime(record.expiresAt),
-        });
-        return true;
-      } catch (error) {
-        if (reply(error) === 'NOT_FOUND') return false;
-        if (reply(error) !== 'EXISTS') rethrow(error);
+  /**
+   * One gets/cas cycle on the live record, retried with jittered backoff while another writer
+   * wins the race; `follow` lets a write through a forwarder that accepts writes.
+   */
+  const change = async (key: string, follow: boolean, next: (record: StoreRecord) => StoreRecord) => {
+    const tries = budget();
+    let target = key;
+    for (let hops = 0; tries.next(); ) {
+      const current = await items.read(target);
+      if (current?.stored.kind === 'forward') {
+        const { forward } = current.stored;
+        if (!follow || !forward.forwardWrites || forward.forwardUntil <= Date.now() || ++hops > MAX_HOPS)
+          return false;
+        target = forward.successor;
+        continue;
       }
-      await sleep(Math.random() * Math.min(20, 2 ** attempt));
+      if (current === undefined || current.stored.record.expiresAt <= Date.now()) return false;
+      const record = next(current.stored.record);
+      const value = items.sized(encodeRecord(record));
+      const swapped = await items.swap(target, value, current.cas, memcachedExptime(record.expiresAt));
+      if (swapped === 'stored') return true;
+      if (swapped === 'missing') return false;
+      await backoff(tries.attempt);
     }
-    throw new ConflictError(
-      `memcachedStore: concurrent changes kept beating this update for ${casTimeoutMs} ms; try again`,
-    );
+    throw tries.exhausted('memcachedStore: update');
   };
 
   return {
     name: 'memcached',
 
     async get(key) {
-      return (await load(key))?.record;
+      let hop = key;
+      for (let seen = 0; seen < MAX_HOPS; seen++) {
+        const stored = (await items.read(hop))?.stored;
+        if (stored === undefined) return undefined;
+        if (stored.kind === 'record') return stored.record.expiresAt > Date.now() ? stored.record : undefined;
+        if (stored.forward.readableUntil <= Date.now()) return undefined;
+        hop = stored.forward.successor;
+      }
+      return undefined;
     },
 
-    async create(key, fresh: NewStoreRecord) {
+    async create(key, fresh: NewStoreRecord, limit?: UserLimit) {
+      refuseLimit(fresh.userId, limit);
       const record: StoreRecord = { ...fresh, rev: 1 };
-      const value = encode(record);
+      const value = items.sized(encodeRecord(record));
       const lifetime = memcachedExptime(record.expiresAt);
-      const deadline = Date.now() + casTimeoutMs;
-      for (let attempt = 0; attempt < attempts && (attempt === 0 || Date.now() < deadline); attempt++) {
-        try {
-          await client.add(itemKey(key), value, { lifetime });
-          return true;
-        } catch (error) {
-          if (reply(error) !== 'NOT_STORED') rethrow(error);
-        }
-        // An item is there: it blocks the create only while it is live by our clock.
-        const raw = (await client.gets(itemKey(key))) as
-          | { value?: unknown; casUniq?: string | number }
-          | undefined;
-        if (!raw || raw.casUniq === undefined) continue; // it expired or was deleted meanwhile: add again
-        const existing = fromItem(raw.value);
-        if (existing && existing.expiresAt > Date.now()) return false;
-        try {
-          await client.cas(itemKey(key), value, { casUniq: raw.casUniq, lifetime });
-          return true;
-        } catch (error) {
-          if (reply(error) !== 'EXISTS' && reply(error) !== 'NOT_FOUND') rethrow(error);
-        }
+      const tries = budget();
+      while (tries.next()) {
+        if (await items.add(key, value, lifetime)) return true;
+        // An item is there: a forwarder always blocks; a record only while it is live by our clock.
+        const existing = await items.read(key);
+        if (existing === undefined) continue; // it expired or was deleted meanwhile: add again
+        const { stored } = existing;
+        if (
+          stored.kind === 'forward'
+            ? stored.forward.forwardUntil > Date.now()
+            : stored.record.expiresAt > Date.now()
+        )
+          return false;
+        if ((await items.swap(key, value, existing.cas, lifetime)) === 'stored') return true;
       }
-      throw new ConflictError(
-        `memcachedStore: ${attempts} concurrent changes in a row beat this create; try again`,
-      );
+      throw tries.exhausted('memcachedStore: create');
     },
 
     update(key, patch: StorePatch) {
-      return change(key, (record) => {
-        const data: Record<string, string> = { ...record.data, ...patch.set };
-        for (const name of patch.del) delete data[name];
-        return {
-          ...record,
-          data,
-          userId: patch.userId === undefined ? record.userId : patch.userId,
-          lastSeenAt: patch.lastSeenAt,
-          expiresAt: patch.expiresAt,
-          rev: record.rev + 1,
-        };
-      });
+      return change(key, true, (record) => patchedRecord(record, patch));
     },
 
     touch(key, window: StoreTouch) {
-      return change(key, (record) => ({
+      return change(key, false, (record) => ({
         ...record,
         lastSeenAt: window.lastSeenAt,
         expiresAt: window.expiresAt,
       }));
     },
 
+    async rotate(oldKey, newKey, rotation) {
+      refuseLimit(rotation.record.userId, rotation.limit);
+      return rotateItem(items, oldKey, newKey, rotation, casTimeoutMs);
+    },
+
     async delete(key) {
-      try {
-        await client.delete(itemKey(key));
-      } catch (error) {
-        if (reply(error) !== 'NOT_FOUND') throw error;
+      // Through cas, never a blind delete: a rotation's cas must see it, and what was removed
+      // must be exactly what was read (a forwarder's successor is ended next).
+      let hop = key;
+      const tries = budget();
+      for (let seen = 0; seen < MAX_HOPS; ) {
+        if (!tries.next()) throw tries.exhausted('memcachedStore: delete');
+        const current = await items.read(hop);
+        if (current === undefined) break;
+        const outcome = await items.remove(hop, current.cas);
+        if (outcome === 'changed') continue;
+        if (outcome === 'missing') break; // another delete took it, and follows it
+        if (current.stored.kind === 'record') return true;
+        hop = current.stored.forward.successor;
+        seen++;
       }
+      return false;
     },
 
     async close() {

@@ -202,8 +202,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   let lastPurgeAt = Number.NEGATIVE_INFINITY;
   // Evicting a few least-recently-used records per pass, not one: a fresh Map iterator first skips
   // the slots that deletions (evictions, and every read's move to the back) left at the front until
-  // V8 next rehashes the table, so one pass per create cost O(holes) each time (13 % of a /new
-  // request's CPU in the benchmark).
+  // V8 next rehashes the table, so one pass per create cost O(holes) each time (the figure is in
+  // docs/BENCHMARKS.md, "What was found and fixed", item 5).
   const evictBatch = Math.max(1, Math.floor(maxEntries / 100));
   /** Frees at least one place: expired records first (scanned at most once a second), then the LRU ones. */
   const makeRoom = () => {

@@ -11,7 +11,6 @@ import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } fr
 import { runMigration } from './mysql/schema.ts';
 import {
   affectedRows,
-  dropDead,
   endingSteps,
   insertRecord,
   liveOfUser,
@@ -158,19 +157,15 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
       return writeThrough(key, now, {
         attempt: (hop) => patchRecord(query, t, hop, patch, now),
         read: (hop) => readRow(query, t, hop),
-        dropDead: (hop) => dropDead(query, t, hop, now),
       });
     },
     async touch(key, window: StoreTouch) {
       await ready();
-      const now = Date.now();
       const result = await query(
         `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE \`key\` = ? AND successor IS NULL AND expires_at > ?`,
-        [window.lastSeenAt, window.expiresAt, key, now],
+        [window.lastSeenAt, window.expiresAt, key, Date.now()],
       );
-      if (matchedRows(result) === 1) return true;
-      await dropDead(query, t, key, now);
-      return false;
+      return matchedRows(result) === 1;
     },
     async rotate(oldKey, newKey, rotation) {
       await ready();

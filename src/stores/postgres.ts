@@ -11,7 +11,6 @@
 import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
 import {
-  dropDead,
   endingSteps,
   insertRecord,
   KEYED_RECORD_COLUMNS,
@@ -164,19 +163,15 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       return writeThrough(key, now, {
         attempt: (hop) => patchRecord(query, t, hop, patch, now),
         read: (hop) => readRow(query, t, hop),
-        dropDead: (hop) => dropDead(query, t, hop, now),
       });
     },
     async touch(key, window: StoreTouch) {
       await ready();
-      const now = Date.now();
       const result = await query(
         `UPDATE ${t} SET last_seen_at = $2, expires_at = $3 WHERE key = $1 AND successor IS NULL AND expires_at > $4`,
-        [key, window.lastSeenAt, window.expiresAt, now],
+        [key, window.lastSeenAt, window.expiresAt, Date.now()],
       );
-      if (result.rowCount === 1) return true;
-      await dropDead(query, t, key, now);
-      return false;
+      return result.rowCount === 1;
     },
     async rotate(oldKey, newKey, rotation) {
       await ready();

@@ -197,15 +197,11 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
         attempt: (hop) =>
           s.update.run(merge, owner, patch.userId ?? null, lastSeenAt, expiresAt, hop, now).changes === 1,
         read: (hop) => s.readRow.get(hop),
-        dropDead: (hop) => s.dropDead.run(hop, now),
       });
     },
     async touch(k, window: StoreTouch) {
       const { s } = await ready();
-      const now = Date.now();
-      if (s.touch.run(window.lastSeenAt, window.expiresAt, key(k), now).changes === 1) return true;
-      s.dropDead.run(key(k), now);
-      return false;
+      return s.touch.run(window.lastSeenAt, window.expiresAt, key(k), Date.now()).changes === 1;
     },
     async rotate(oldKey, newKey, rotation) {
       const { tx } = await ready();

@@ -375,3 +375,23 @@ describe('cookie.persistent', () => {
     assert.doesNotMatch(setCookie ?? '', /Max-Age|Expires/);
   });
 });
+
+describe('rotation under clock skew', () => {
+  it('with the app clock ahead of the store, a planted ticket reads nothing after login (no grace by skew)', async () => {
+    // The store keeps real time; the app runs 5 minutes ahead, as a skewed host would.
+    const sessions = createSessions<Data>({
+      store: memoryStore(),
+      cookie: { secure: false, name: 'sid' },
+      now: () => Date.now() + 5 * 60_000,
+    });
+    const planted = sessions.load({});
+    await planted.set('count', 1);
+    const attackerCookie = cookieOf((await sessions.commit(planted, { status: 200 })).setCookie);
+    const victim = sessions.load({ cookie: attackerCookie });
+    await victim.login('victim');
+    await sessions.commit(victim, { status: 200 });
+    const attacker = sessions.load({ cookie: attackerCookie });
+    assert.equal(await attacker.userId(), null);
+    assert.equal(attacker.isNew, true);
+  });
+});

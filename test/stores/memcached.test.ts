@@ -4,23 +4,19 @@
  * exhaustion, no user index and core's clear error for it).
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { MemcacheClient } from 'memcache-client';
+import { describe, it } from 'node:test';
+import type { MemcacheClient } from 'memcache-client';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { createSessions } from '../../src/core/sessions.ts';
 import { storeCapabilities } from '../../src/core/store.ts';
 import { memcachedExptime, memcachedStore } from '../../src/stores/memcached.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
 import { randomKey, sampleRecord } from '../../src/testing/records.ts';
-import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
+import { memcachedTestClient } from '../support/memcached-client.ts';
+import { serviceSkipReason, uniqueName } from '../support/services.ts';
 
 const skip = await serviceSkipReason('memcached');
-const url = new URL(serviceUrls.memcached);
-const client =
-  skip === undefined
-    ? new MemcacheClient({ server: `${url.hostname}:${url.port || '11211'}`, cmdTimeout: 5000 })
-    : undefined;
-after(() => client?.shutdown());
+const client = memcachedTestClient(skip);
 
 const DAY_MS = 86_400_000;
 
@@ -127,6 +123,7 @@ describe('memcached store specifics', skip === undefined ? {} : { skip }, () => 
     const { store } = fresh();
     assert.deepStrictEqual(storeCapabilities(store), {
       userIndex: false,
+      reportsExpired: false,
       purge: true,
       count: false,
       scan: false,

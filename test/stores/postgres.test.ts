@@ -4,12 +4,17 @@ import pg from 'pg';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { type PostgresQueryable, postgresStore } from '../../src/stores/postgres.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
-import { expiredRecord, randomKey, sampleRecord, sleep } from '../../src/testing/records.ts';
+import { rotationOf } from '../../src/testing/conformance-rotation.ts';
+import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from '../support/services.ts';
+import type { OpenVia, SqlTableHarness } from '../support/sql-table-harness.ts';
+import { describeSqlTableStore } from '../support/sql-table-suite.ts';
 
 const skip = await serviceSkipReason('postgres');
-const pool =
-  skip === undefined ? new pg.Pool({ connectionString: serviceUrls.postgres, max: 12 }) : undefined;
+const connect = () => new pg.Pool({ connectionString: serviceUrls.postgres, max: 12 });
+const pool = skip === undefined ? connect() : undefined;
+// A second pool: another app instance, for races between real connections.
+const secondPool = skip === undefined ? connect() : undefined;
 const tables: string[] = [];
 const schemas: string[] = [];
 /** A fresh table name, dropped (with its meta table) when the file ends. */
@@ -23,18 +28,28 @@ after(async () => {
   for (const name of tables) await pool.query(`DROP TABLE IF EXISTS "${name}", "${name}_meta"`);
   for (const name of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`);
   await pool.end();
+  await secondPool?.end();
 });
 
-/** A pool wrapper that records every statement, to count round trips. */
-function counting(inner: PostgresQueryable) {
-  const statements: string[] = [];
-  const wrapped: PostgresQueryable = {
+/** `inner` as the store sees it, recording the first word of every statement, pooled clients' too. */
+function counting(inner: pg.Pool, log: string[]): PostgresQueryable {
+  const first = (text: string) => text.trim().split(/\s+/, 1)[0] ?? '';
+  return {
     query(text, values) {
-      statements.push(text.trim().split(/\s+/, 1)[0] ?? '');
+      log.push(first(text));
       return inner.query(text, values);
     },
+    async connect() {
+      const client = await inner.connect();
+      return {
+        query: (text: string, values?: unknown[]) => {
+          log.push(first(text));
+          return client.query(text, values);
+        },
+        release: (destroy?: boolean | Error) => client.release(destroy),
+      };
+    },
   };
-  return { statements, pool: wrapped };
 }
 
 const conformanceTable = skip === undefined ? table('cc_pg_conf') : '';
@@ -44,61 +59,68 @@ describeStoreConformance({
   createStore: () => postgresStore({ pool: pool as pg.Pool, table: conformanceTable }),
 });
 
+const harness: SqlTableHarness = {
+  name: 'postgres',
+  skip,
+  table: () => table(),
+  open(options, via: OpenVia = {}) {
+    const base = (via.second ? secondPool : pool) as pg.Pool;
+    return postgresStore({ ...options, pool: via.log ? counting(base, via.log) : base });
+  },
+  async sql(text) {
+    return (await (pool as pg.Pool).query(text)).rows;
+  },
+  quote: (identifier) => `"${identifier}"`,
+  async version(name) {
+    const exists = await (pool as pg.Pool).query('SELECT to_regclass($1) AS t', [`"${name}_meta"`]);
+    if (exists.rows[0]?.t === null) return undefined;
+    const { rows } = await (pool as pg.Pool).query(
+      `SELECT version FROM "${name}_meta" WHERE name = 'schema'`,
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].version);
+  },
+  async setVersion(name, version) {
+    await (pool as pg.Pool).query(`UPDATE "${name}_meta" SET version = $1 WHERE name = 'schema'`, [version]);
+  },
+  async createVersion1(name) {
+    // The DDL coatcheck's schema version 1 ran.
+    await (pool as pg.Pool).query(`
+      CREATE TABLE "${name}_meta" (name text PRIMARY KEY, version integer NOT NULL);
+      CREATE TABLE "${name}" (key text PRIMARY KEY, user_id text, data jsonb NOT NULL,
+        created_at bigint NOT NULL, last_seen_at bigint NOT NULL, expires_at bigint NOT NULL,
+        absolute_expires_at bigint NOT NULL, rev integer NOT NULL);
+      CREATE INDEX "${name}_user_id_idx" ON "${name}" (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX "${name}_expires_at_idx" ON "${name}" (expires_at);
+      INSERT INTO "${name}_meta" (name, version) VALUES ('schema', 1)`);
+  },
+  missingTable: /does not exist/,
+};
+describeSqlTableStore(harness);
+
 describe('postgres store specifics', skip === undefined ? {} : { skip }, () => {
   let db: pg.Pool;
   before(() => {
     db = pool as pg.Pool;
   });
 
-  it('rejects identifiers that are not plain names, naming the option', () => {
-    for (const bad of ['a"b', 'x; DROP TABLE y', '1abc', '', 'with space', 'ü', 'a'.repeat(49)]) {
-      assert.throws(
-        () => postgresStore({ pool: db, table: bad }),
-        (error: { code?: string; message?: string }) =>
-          error.code === ErrorCodes.CONFIG && /table/.test(error.message ?? ''),
-        `table ${JSON.stringify(bad)} must be rejected`,
-      );
-    }
-    assert.throws(() => postgresStore({ pool: db, schema: 'a-b' }), { code: ErrorCodes.CONFIG });
-    assert.throws(() => postgresStore({ pool: db, purgeBatchSize: 0 }), { code: ErrorCodes.CONFIG });
-    assert.throws(() => postgresStore({ pool: db, pruneIntervalMs: -1 }), { code: ErrorCodes.CONFIG });
-  });
-
-  it('migrates idempotently, also when 8 instances migrate the same new table at once', async () => {
-    const name = table();
+  it('postgres: rejects a schema that is not a plain identifier; creates and uses a named schema', async () => {
+    assert.throws(() => postgresStore({ pool: db, schema: 'a-b' }), {
+      code: ErrorCodes.CONFIG,
+      message: /schema/,
+    });
     const schema = uniqueName('cc_schema');
     schemas.push(schema);
-    const stores = Array.from({ length: 8 }, () => postgresStore({ pool: db, schema, table: name }));
-    await Promise.all(stores.map((store) => store.migrate()));
-    await stores[0]?.migrate();
-    await postgresStore({ pool: db, schema, table: name }).migrate();
-    const { rows } = await db.query(`SELECT name, version FROM "${schema}"."${name}_meta"`);
-    assert.deepStrictEqual(rows, [{ name: 'schema', version: 2 }]);
+    const store = postgresStore({ pool: db, schema, table: table() });
     const key = randomKey();
-    assert.equal(await stores[3]?.create(key, sampleRecord()), true);
-    assert.equal((await stores[5]?.get(key))?.rev, 1);
-    for (const store of stores) await store.close();
-  });
-
-  it('with migrate: false does not create the table until migrate() is called', async () => {
-    const name = table();
-    const store = postgresStore({ pool: db, table: name, migrate: false });
-    await assert.rejects(store.get(randomKey()), /does not exist/);
-    await store.migrate();
-    assert.equal(await store.get(randomKey()), undefined);
+    assert.equal(await store.create(key, sampleRecord()), true);
+    const { rows } = await db.query('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [
+      schema,
+    ]);
+    assert.equal(rows[0]?.n, 2, 'the session table and its meta table live in the schema');
     await store.close();
   });
 
-  it('refuses a table migrated by a newer version with a ConfigError', async () => {
-    const name = table();
-    await postgresStore({ pool: db, table: name }).migrate();
-    await db.query(`UPDATE "${name}_meta" SET version = 99`);
-    await assert.rejects(postgresStore({ pool: db, table: name }).get(randomKey()), {
-      code: ErrorCodes.CONFIG,
-    });
-  });
-
-  it('keys and deleted data keys with quotes, braces, commas, NULL and unicode work', async () => {
+  it('postgres: keys and deleted data keys with quotes, braces, commas, NULL and unicode work', async () => {
     const store = postgresStore({ pool: db, table: table() });
     const odd = [`it's "quoted"`, 'back\\slash', '{brace},comma', 'NULL', 'ключ 🔑', '$.dots.and$'];
     for (const key of odd) {
@@ -108,54 +130,49 @@ describe('postgres store specifics', skip === undefined ? {} : { skip }, () => {
       const patch = { set: { added: '1' }, del: odd.slice(0, 5), lastSeenAt: now, expiresAt: now + 60_000 };
       assert.equal(await store.update(key, patch), true);
       assert.deepStrictEqual({ ...(await store.get(key))?.data }, { '$.dots.and$': '5', added: '1' });
+      const next = `${key} rotated`;
+      const rotation = rotationOf({ patch: { set: { 'ключ 🔑': 'x' }, del: ['$.dots.and$'] } });
+      assert.equal(await store.rotate(key, next, rotation), 'rotated');
+      assert.deepStrictEqual({ ...(await store.get(next))?.data }, { added: '1', 'ключ 🔑': 'x' });
     }
     await store.close();
   });
 
-  it('purges in batches of purgeBatchSize and keeps live rows', async () => {
-    const { pool: countingPool, statements } = counting(db);
-    const store = postgresStore({ pool: countingPool, table: table(), purgeBatchSize: 3 });
-    for (let i = 0; i < 10; i++) await store.create(randomKey(), expiredRecord());
-    const live = randomKey();
-    await store.create(live, sampleRecord());
-    statements.length = 0;
-    assert.equal(await store.purgeExpired(), 10);
-    assert.deepStrictEqual(statements, ['DELETE', 'DELETE', 'DELETE', 'DELETE', 'DELETE']);
-    assert.equal(await store.count(), 1);
-    assert.notEqual(await store.get(live), undefined);
-    await store.close();
-  });
-
-  it('prunes in the background, and close() stops the timer', async () => {
-    const store = postgresStore({ pool: db, table: table(), pruneIntervalMs: 40 });
-    await store.create(randomKey(), expiredRecord());
-    for (let i = 0; i < 100 && (await store.count()) > 0; i++) await sleep(20);
-    assert.equal(await store.count(), 0, 'the timer purged the expired row');
-    await store.close();
-    await store.create(randomKey(), expiredRecord());
-    await sleep(200);
-    assert.equal(await store.count(), 1, 'no purge after close');
-  });
-
-  it('costs one round trip per get, create, update, touch and delete once migrated', async () => {
-    const { pool: countingPool, statements } = counting(db);
-    const store = postgresStore({ pool: countingPool, table: table() });
+  it('postgres: a rotation without a limit is one statement; a limit takes one transaction on a pooled client', async () => {
+    const log: string[] = [];
+    const store = postgresStore({ pool: counting(db, log), table: table() });
     await store.migrate();
-    const key = randomKey();
-    const now = Date.now();
-    const perCall: number[] = [];
-    for (const call of [
-      () => store.create(key, sampleRecord()),
-      () => store.get(key),
-      () => store.update(key, { set: { a: '1' }, del: [], lastSeenAt: now, expiresAt: now + 60_000 }),
-      () => store.touch(key, { lastSeenAt: now, expiresAt: now + 90_000 }),
-      () => store.delete(key),
-    ]) {
-      statements.length = 0;
-      await call();
-      perCall.push(statements.length);
-    }
-    assert.deepStrictEqual(perCall, [1, 1, 1, 1, 1]);
+    const [user, oldKey, newKey, other] = [randomUserId(), randomKey(), randomKey(), randomKey()];
+    await store.create(oldKey, sampleRecord({ userId: user }));
+    log.length = 0;
+    assert.equal(await store.rotate(oldKey, newKey, rotationOf({}, user)), 'rotated');
+    assert.deepStrictEqual(log, ['WITH']);
+    log.length = 0;
+    const limit = { max: 1, onLimit: 'evictOldest' } as const;
+    assert.equal(await store.create(other, sampleRecord({ userId: user }), limit), true);
+    // BEGIN + lock, insert, the user's live sessions, evict (the one at newKey), commit.
+    assert.deepStrictEqual(log, ['BEGIN;', 'INSERT', 'SELECT', 'WITH', 'COMMIT']);
+    assert.equal(await store.get(newKey), undefined, 'the older session was evicted');
+    await store.close();
+  });
+
+  it('postgres: without connect() a limit is refused with UnsupportedError, the rest still works', async () => {
+    const queryOnly: PostgresQueryable = { query: (text, values) => db.query(text, values) };
+    const store = postgresStore({ pool: queryOnly, table: table() });
+    const [user, key, next] = [randomUserId(), randomKey(), randomKey()];
+    assert.equal(await store.create(key, sampleRecord({ userId: user })), true);
+    assert.equal(await store.rotate(key, next, rotationOf({}, user)), 'rotated');
+    await assert.rejects(
+      store.create(randomKey(), sampleRecord({ userId: user }), { max: 2, onLimit: 'reject' }),
+      {
+        code: ErrorCodes.UNSUPPORTED,
+        message: /pg\.Pool/,
+      },
+    );
+    assert.deepStrictEqual(
+      (await store.listByUser(user)).map((entry) => entry.key),
+      [next],
+    );
     await store.close();
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Redis store on a real 3-master Redis Cluster started for this file: the conformance suite with
- * an ioredis `Cluster` and a node-redis `createCluster`, and proof that sessions really spread
- * over several masters while the user index still finds and deletes all of them.
+ * an ioredis `Cluster` and a node-redis `createCluster`, proof that sessions really spread over
+ * several masters while the user index still finds and deletes all of them, and the lifecycle
+ * rules across slots: each rotation interleaving forced with old key, new key and user index on
+ * three different masters, 50 randomized rounds of rotation vs delete and vs deleteByUser, and
+ * user limits under 50 parallel creates whose sessions land on every master.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -10,13 +13,14 @@ import { createCluster } from 'redis';
 import type { Store } from '../../src/core/store.ts';
 import { type RedisClientLike, redisStore } from '../../src/stores/redis.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
-import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
+import { randomKey, randomUserId, sampleRecord, sleep } from '../../src/testing/records.ts';
 import {
   type RedisClusterHandle,
   redisClusterAvailable,
   startRedisCluster,
 } from '../support/redis-cluster.ts';
 import { servicesRequired, uniqueName } from '../support/services.ts';
+import { describeRedisInterleavings, spreadKeys } from './redis-interleavings.ts';
 
 let skip: string | undefined;
 if (!(await redisClusterAvailable())) {
@@ -99,6 +103,87 @@ describe('redis store on a 3-master cluster', skip === undefined ? {} : { skip }
         (await store.listByUser(userId)).map((entry) => entry.key),
         [keys[0]],
       );
+    });
+  }
+});
+
+describeRedisInterleavings('redis-cluster', () => io as Cluster, skip);
+
+describe('redis store lifecycle across slots', skip === undefined ? {} : { skip }, () => {
+  const ROUNDS = 50;
+  const fresh = () => {
+    const prefix = `${uniqueName('cc-rc-life')}:`;
+    after(() => dropPrefix(prefix));
+    return { prefix, store: redisStore({ client: io as Cluster, prefix }) };
+  };
+  const rotation = (userId: string) => {
+    const { data: _data, ...record } = sampleRecord({ userId });
+    const now = Date.now();
+    const patch = { set: { rotated: '1' }, del: [] };
+    return { record, patch, readableUntil: now, forwardWrites: true, forwardUntil: now + 60_000 };
+  };
+  const live = async (store: Store, key: string) => {
+    const record = await store.get(key);
+    return record !== undefined && record.expiresAt > Date.now();
+  };
+  const jitter = () => sleep(Math.floor(Math.random() * 4));
+
+  for (const ending of ['delete', 'deleteByUser'] as const) {
+    it(`${ending} racing a rotation, ${ROUNDS} rounds, old/new/index on three masters: nothing live`, async () => {
+      const { prefix, store } = fresh();
+      const outcomes = new Map<string, number>();
+      for (let round = 0; round < ROUNDS; round++) {
+        const { userId, oldKey, newKey } = await spreadKeys(io as Cluster, prefix);
+        await store.create(oldKey, sampleRecord({ userId }));
+        const [outcome] = await Promise.all([
+          jitter().then(() => store.rotate(oldKey, newKey, rotation(userId))),
+          jitter().then(
+            (): Promise<unknown> => (ending === 'delete' ? store.delete(oldKey) : store.deleteByUser(userId)),
+          ),
+        ]);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        assert.ok(outcome === 'rotated' || outcome === 'gone', `round ${round}: ${outcome}`);
+        assert.equal(await live(store, oldKey), false, `round ${round}: old key live after ${outcome}`);
+        assert.equal(await live(store, newKey), false, `round ${round}: new key live after ${outcome}`);
+        assert.deepStrictEqual(await store.listByUser(userId), [], `round ${round}: still listed`);
+      }
+      // Both orders happened, or the race was not a race.
+      assert.ok(
+        (outcomes.get('rotated') ?? 0) > 0 && (outcomes.get('gone') ?? 0) > 0,
+        JSON.stringify([...outcomes]),
+      );
+    });
+  }
+
+  for (const onLimit of ['reject', 'evictOldest'] as const) {
+    it(`50 parallel creates for one user, limit 5 (${onLimit}), sessions on every master`, async () => {
+      const { prefix, store } = fresh();
+      const userId = randomUserId();
+      const keys = Array.from({ length: 50 }, randomKey);
+      const masters = new Set(
+        await Promise.all(
+          keys.map(async (key) => {
+            const slot = Number(await (io as Cluster).call('CLUSTER', 'KEYSLOT', `${prefix}s:${key}`));
+            return (io as Cluster).slots[slot]?.[0];
+          }),
+        ),
+      );
+      assert.equal(masters.size, 3, 'the 50 sessions must spread over the 3 masters');
+      const limit = { max: 5, onLimit } as const;
+      const outcomes = await Promise.all(
+        keys.map((key) => store.create(key, sampleRecord({ userId }), limit)),
+      );
+      const liveKeys = [];
+      for (const key of keys) if (await live(store, key)) liveKeys.push(key);
+      if (onLimit === 'reject') {
+        assert.equal(outcomes.filter((o) => o === true).length, 5, outcomes.join(','));
+        assert.equal(liveKeys.length, 5);
+      } else {
+        assert.deepStrictEqual(outcomes, Array(50).fill(true));
+        assert.ok(liveKeys.length >= 1 && liveKeys.length <= 5, `${liveKeys.length} live`);
+      }
+      const listed = (await store.listByUser(userId)).map((entry) => entry.key).sort();
+      assert.deepStrictEqual(listed, liveKeys.sort());
     });
   }
 });

@@ -7,10 +7,18 @@ import Database from 'better-sqlite3';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
-import { expiredRecord, randomKey, sampleRecord, sleep } from '../../src/testing/records.ts';
+import { rotationOf } from '../../src/testing/conformance-rotation.ts';
+import { expiredRecord, randomKey, sampleRecord } from '../../src/testing/records.ts';
+import { uniqueName } from '../support/services.ts';
+import type { OpenVia, SqlTableHarness } from '../support/sql-table-harness.ts';
+import { describeSqlTableStore } from '../support/sql-table-suite.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'coatcheck-sqlite-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+const handles: Database.Database[] = [];
+after(() => {
+  for (const handle of handles) if (handle.open) handle.close();
+  rmSync(root, { recursive: true, force: true });
+});
 let files = 0;
 /** A fresh database file path under this file's temp directory. */
 function dbPath(): string {
@@ -20,24 +28,70 @@ function dbPath(): string {
 
 describeStoreConformance({ name: 'sqlite', createStore: () => sqliteStore({ database: dbPath() }) });
 
+// The SQL-table suite shares one file; every store gets its own handle (connection) to it.
+const suitePath = dbPath();
+/** A handle on the suite's file, logging the first word of every statement to `log` when given. */
+function handle(log?: string[]): Database.Database {
+  const verbose = log && ((sql: unknown) => log.push(String(sql).trim().split(/\s+/, 1)[0] ?? ''));
+  const db = new Database(suitePath, verbose ? { verbose } : {});
+  handles.push(db);
+  return db;
+}
+const admin = handle();
+admin.pragma('journal_mode = WAL');
+
+const harness: SqlTableHarness = {
+  name: 'sqlite',
+  skip: undefined,
+  table: () => uniqueName('cc_lite'),
+  open(options, via: OpenVia = {}) {
+    return sqliteStore({ ...options, database: handle(via.log) });
+  },
+  async sql(text) {
+    const statement = admin.prepare(text);
+    if (!statement.reader) {
+      statement.run();
+      return [];
+    }
+    return statement.all() as Record<string, unknown>[];
+  },
+  quote: (identifier) => `"${identifier}"`,
+  async version(table) {
+    try {
+      const row = admin.prepare('SELECT version FROM coatcheck_meta WHERE name = ?').get(table) as
+        | { version: number }
+        | undefined;
+      return row?.version;
+    } catch (error) {
+      if (/no such table/.test(String(error))) return undefined;
+      throw error;
+    }
+  },
+  async setVersion(table, version) {
+    admin.prepare('UPDATE coatcheck_meta SET version = ? WHERE name = ?').run(version, table);
+  },
+  async createVersion1(table) {
+    // The DDL coatcheck's schema version 1 ran.
+    admin.exec(`
+      CREATE TABLE IF NOT EXISTS coatcheck_meta (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL);
+      CREATE TABLE "${table}" (key TEXT PRIMARY KEY NOT NULL, user_id TEXT, data TEXT NOT NULL,
+        created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        absolute_expires_at INTEGER NOT NULL, rev INTEGER NOT NULL);
+      CREATE INDEX "${table}_user_id_idx" ON "${table}" (user_id) WHERE user_id IS NOT NULL;
+      CREATE INDEX "${table}_expires_at_idx" ON "${table}" (expires_at);`);
+    admin.prepare('INSERT INTO coatcheck_meta (name, version) VALUES (?, 1)').run(table);
+  },
+  missingTable: /no such table/,
+};
+describeSqlTableStore(harness);
+
 const isConfigError = (pattern: RegExp) => (error: { code?: string; message?: string }) =>
   error.code === ErrorCodes.CONFIG && pattern.test(error.message ?? '');
 
 describe('sqlite store specifics', () => {
-  it('sqlite: rejects table names that are not plain identifiers, naming the option', () => {
-    for (const bad of ['a"b', 'x; DROP TABLE y', '1abc', '', 'with space', 'ü', 'a'.repeat(49)]) {
-      assert.throws(
-        () => sqliteStore({ database: ':memory:', table: bad }),
-        isConfigError(/table/),
-        `table ${JSON.stringify(bad)} must be rejected`,
-      );
-    }
+  it('sqlite: rejects a database that is neither a handle nor a path', () => {
     assert.throws(() => sqliteStore({ database: '' }), isConfigError(/database/));
-    assert.throws(
-      () => sqliteStore({ database: ':memory:', purgeBatchSize: 0 }),
-      isConfigError(/purgeBatch/),
-    );
-    assert.throws(() => sqliteStore({ database: ':memory:', pruneIntervalMs: -1 }), isConfigError(/prune/));
+    assert.throws(() => sqliteStore({ database: 42 as unknown as string }), isConfigError(/database/));
   });
 
   it('sqlite: rejects keys that are not store keys', async () => {
@@ -46,7 +100,10 @@ describe('sqlite store specifics', () => {
       await assert.rejects(store.get(bad), isConfigError(/store key/), JSON.stringify(bad));
       await assert.rejects(store.create(bad, sampleRecord()), isConfigError(/store key/));
     }
-    assert.equal(await store.count(), 0);
+    const live = randomKey();
+    await store.create(live, sampleRecord());
+    await assert.rejects(store.rotate(live, '../x', rotationOf()), isConfigError(/store key/));
+    assert.equal(await store.count(), 1);
     await store.close();
   });
 
@@ -65,21 +122,12 @@ describe('sqlite store specifics', () => {
     db.close();
   });
 
-  it('sqlite: migrate() is idempotent, keeps rows and leaves user_version alone', async () => {
+  it('sqlite: migrate() leaves user_version alone and creates the two indexes', async () => {
     const db = new Database(dbPath());
     db.pragma('user_version = 42');
-    const store = sqliteStore({ database: db, table: 'my_sessions', migrate: false });
+    const store = sqliteStore({ database: db, table: 'my_sessions' });
     await store.migrate();
-    await store.migrate();
-    const key = randomKey();
-    await store.create(key, sampleRecord({ data: { kept: '1' } }));
-    await store.migrate();
-    const again = sqliteStore({ database: db, table: 'my_sessions' });
-    await again.migrate();
-    assert.equal((await again.get(key))?.data.kept, '1');
     assert.equal(db.pragma('user_version', { simple: true }), 42);
-    const meta = db.prepare('SELECT name, version FROM coatcheck_meta').all();
-    assert.deepStrictEqual(meta, [{ name: 'my_sessions', version: 2 }]);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'my_sessions' AND sql IS NOT NULL",
@@ -88,26 +136,6 @@ describe('sqlite store specifics', () => {
       .map((row) => (row as { name: string }).name)
       .sort();
     assert.deepStrictEqual(indexes, ['my_sessions_expires_at_idx', 'my_sessions_user_id_idx']);
-    db.close();
-  });
-
-  it('sqlite: with migrate: false nothing is created until migrate() runs', async () => {
-    const db = new Database(':memory:');
-    const store = sqliteStore({ database: db, migrate: false });
-    await assert.rejects(store.get(randomKey()), /no such table/);
-    await store.migrate();
-    assert.equal(await store.get(randomKey()), undefined);
-    db.close();
-  });
-
-  it('sqlite: refuses a table migrated by a newer version', async () => {
-    const db = new Database(':memory:');
-    await sqliteStore({ database: db, table: 'future' }).migrate();
-    db.prepare("UPDATE coatcheck_meta SET version = 99 WHERE name = 'future'").run();
-    await assert.rejects(
-      sqliteStore({ database: db, table: 'future' }).migrate(),
-      isConfigError(/version 99/),
-    );
     db.close();
   });
 
@@ -121,6 +149,11 @@ describe('sqlite store specifics', () => {
     const got = await store.get(key);
     assert.equal(got?.expiresAt, record.expiresAt);
     assert.equal(typeof (await store.count()), 'number');
+    assert.equal(
+      await store.rotate(key, randomKey(), rotationOf()),
+      'rotated',
+      'forwarder columns read as numbers',
+    );
     db.close();
   });
 
@@ -141,39 +174,6 @@ describe('sqlite store specifics', () => {
     assert.equal(removed, 95);
     assert.equal(await store.count(), 5);
     assert.ok(ticks >= 5, `the event loop ran only ${ticks} times during 10 batches`);
-    db.close();
-  });
-
-  it('sqlite: the prune timer purges in the background and close() stops it', async () => {
-    const db = new Database(':memory:');
-    const store = sqliteStore({ database: db, pruneIntervalMs: 25 });
-    await store.create(randomKey(), expiredRecord());
-    await sleep(150);
-    assert.equal(await store.count(), 0, 'the timer purged the expired row');
-    await store.close();
-    const other = sqliteStore({ database: db, pruneIntervalMs: 0 });
-    await other.create(randomKey(), expiredRecord());
-    await sleep(150);
-    assert.equal(await other.count(), 1, 'no purge after close()');
-    db.close();
-  });
-
-  it('sqlite: an update of a deleted key changes 0 rows (no resurrection)', async () => {
-    const db = new Database(':memory:');
-    const store = sqliteStore({ database: db });
-    const key = randomKey();
-    await store.create(key, sampleRecord());
-    await store.delete(key);
-    assert.equal(
-      await store.update(key, {
-        set: { a: '1' },
-        del: [],
-        lastSeenAt: Date.now(),
-        expiresAt: Date.now() + 1e6,
-      }),
-      false,
-    );
-    assert.equal((db.prepare('SELECT count(*) AS n FROM coatcheck_sessions').get() as { n: number }).n, 0);
     db.close();
   });
 });

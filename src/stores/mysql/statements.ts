@@ -122,11 +122,6 @@ export async function patchRecord(
   return matchedRows(result) === 1;
 }
 
-/** Deletes `key` if it holds an expired record. */
-export function dropDead(q: MysqlQuery, t: string, key: string, now: number): Promise<unknown> {
-  return q(`DELETE FROM ${t} WHERE \`key\` = ? AND successor IS NULL AND expires_at <= ?`, [key, now]);
-}
-
 /**
  * Rotates inside the caller's transaction: locks the old row (waiting for a rotation or delete in
  * progress, then reading the row as it committed), writes the new record from the data it holds

@@ -85,11 +85,6 @@ export async function patchRecord(
   return result.rowCount === 1;
 }
 
-/** Deletes `key` if it holds an expired record. */
-export function dropDead(query: PostgresQuery, t: string, key: string, now: number): Promise<unknown> {
-  return query(`DELETE FROM ${t} WHERE key = $1 AND successor IS NULL AND expires_at <= $2`, [key, now]);
-}
-
 /** What the rotation statement reports: the old row as locked (none: missing), and whether it rotated. */
 export interface RotationResult {
   readonly old: { readonly successor: string | null; readonly expires_at: string } | undefined;

@@ -5,8 +5,8 @@
  * The script cannot read the sessions (they live in other slots), so it counts members, and the
  * caller supplies what only the sessions know: which members are dead (final: a session key never
  * comes back to life, and members are added only after their hash exists, see `user-index.ts`),
- * which are forwarders (not live, but kept for `deleteByUser`), and the eviction order (least
- * recently seen first). A member the caller has not seen counts as live, so a stale view can only
+ * which are forwarders (not live, but kept for `deleteByUser`), which are another user's (a move
+ * in flight: counted, never evicted), and the eviction order (least recently seen first). A member the caller has not seen counts as live, so a stale view can only
  * make the limit stricter, never looser. The first try sends no view at all: under the limit, that
  * is the whole cost (one round trip).
  */
@@ -21,6 +21,8 @@ import { type IndexMember, memberState, membersOf } from './user-index.ts';
 interface View {
   readonly dead: string[];
   readonly forwarders: string[];
+  /** Another user's sessions (a move to this user in flight): counted, never evicted. */
+  readonly keep: string[];
   /** Live sessions of the user, least recently seen first. */
   readonly candidates: string[];
 }
@@ -31,15 +33,14 @@ async function viewOf(context: RedisContext, userId: string, members: IndexMembe
   const states = await inBatches(members, 100, (member) =>
     memberState(context.driver, context.sessionKey(member.key), now),
   );
-  const view: View = { dead: [], forwarders: [], candidates: [] };
+  const view: View = { dead: [], forwarders: [], keep: [], candidates: [] };
   const seen: { key: string; lastSeenAt: number }[] = [];
   const finishing: Promise<boolean>[] = [];
   members.forEach((member, i) => {
     const state = states[i] ?? { kind: 'dead' };
     if (state.kind === 'dead') view.dead.push(member.key);
     else if (state.kind === 'forward') view.forwarders.push(member.key);
-    else if (state.owner !== userId)
-      return; // a move in flight: counted, never evicted
+    else if (state.owner !== userId) view.keep.push(member.key);
     else if (member.addedAt < 0) {
       // Chosen as a victim by an admission whose caller did not live to end it.
       finishing.push(endSession(context, member.key));
@@ -84,6 +85,8 @@ export async function admit(
       ...(view?.dead ?? []),
       String(view?.forwarders.length ?? 0),
       ...(view?.forwarders ?? []),
+      String(view?.keep.length ?? 0),
+      ...(view?.keep ?? []),
       ...(view?.candidates ?? []),
     ];
     const reply = (await context.driver.script(ADMIT, indexKey, args)) as unknown[];
@@ -93,7 +96,7 @@ export async function admit(
       await Promise.all(reply.slice(1).map((victim) => endSession(context, String(victim))));
       return 'admitted';
     }
-    // Parallel evictions took the candidates this view offered: let them finish first.
+    // Checked and still undecided (nothing evictable but moves in flight): let those settle.
     if (view !== undefined) await backoff(budget.attempt);
     const members = membersOf(reply[1] as unknown[]).filter((m) => m.key !== key && m.key !== replacing);
     view = await viewOf(context, userId, members);

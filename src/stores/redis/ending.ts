@@ -32,7 +32,7 @@ export async function endSession(context: RedisContext, key: string, stopAt?: st
 /**
  * Ends every session of `userId` (its records and its forwarders, each with what it moved to),
  * sparing `exceptKey`. Members that turn out to be another user's are pruned once past the grace period.
- * @returns how many live sessions were ended.
+ * @returns how many live sessions were ended (a session mid-rotation once).
  */
 export async function endUserSessions(
   context: RedisContext,
@@ -44,16 +44,41 @@ export async function endUserSessions(
   const now = String(Date.now());
   const outcomes = await inBatches(members, 100, async (member) => {
     const reply = (await driver.script(DELETE_OWNED, sessionKey(member.key), [userId, now])) as unknown[];
-    if (Number(reply[0]) === -1) return -1;
+    if (Number(reply[0]) === -1) return undefined;
     const successor = String(reply[1] ?? '');
     const [chain] = await Promise.all([
       successor === '' ? false : endSession(context, successor, exceptKey),
       index.remove(userId, member.key),
     ]);
     // A record counts when it was live; a forwarder when the session it led to was.
-    return Number(reply[0]) === 1 || chain ? 1 : 0;
+    return { live: Number(reply[0]) === 1 || chain, successor };
   });
-  const dangling = members.filter((_, i) => outcomes[i] === -1).map((member) => member.key);
+  const dangling = members.filter((_, i) => outcomes[i] === undefined).map((member) => member.key);
   await index.prune({ userId }, dangling);
-  return outcomes.filter((outcome) => outcome === 1).length;
+  return sessionsEnded(
+    members.map((member) => member.key),
+    outcomes,
+  );
+}
+
+/**
+ * How many sessions the outcomes ended. Mid-rotation one session is two members (the claimed old
+ * record and its new one, both live), linked by the successor the old one named: members whose
+ * successor links lead to the same last key are one session, counted once.
+ */
+function sessionsEnded(
+  keys: string[],
+  outcomes: ({ live: boolean; successor: string } | undefined)[],
+): number {
+  const next = new Map(keys.map((key, i) => [key, outcomes[i]?.successor ?? '']));
+  const last = (key: string) => {
+    let hop = key;
+    for (let seen = 0, to = next.get(hop); to && seen < MAX_HOPS; seen++, to = next.get(hop)) hop = to;
+    return hop;
+  };
+  const ended = new Set<string>();
+  outcomes.forEach((outcome, i) => {
+    if (outcome?.live) ended.add(last(keys[i] ?? ''));
+  });
+  return ended.size;
 }

@@ -41,8 +41,6 @@ export interface WriteSteps {
   attempt(key: string): Promise<boolean> | boolean;
   /** Reads the row at `key` after a failed attempt. */
   read: RowReader;
-  /** Deletes `key` if it still holds an expired record (a write attempt on a dead record removes it). */
-  dropDead(key: string): Promise<unknown> | unknown;
 }
 
 /**
@@ -59,11 +57,9 @@ export async function writeThrough(key: string, now: number, steps: WriteSteps):
     const row = await steps.read(hop);
     if (row === undefined) return false;
     const forwarder = forwarderOf(row);
-    if (forwarder === undefined) {
-      // An expired record (or one created at a reused key after the attempt: not ours to write).
-      if (Number(row.expires_at) <= now) await steps.dropDead(hop);
-      return false;
-    }
+    // An expired record (left for the purge), or one created at a reused key after the attempt:
+    // not the session this write belongs to.
+    if (forwarder === undefined) return false;
     if (!forwarder.forwardWrites || forwarder.forwardUntil <= now) return false;
     hop = forwarder.successor;
   }

@@ -27,7 +27,6 @@ export interface SqliteStatements {
   readonly create: Run<unknown[]>;
   readonly update: Run<unknown[]>;
   readonly touch: Run<[number, number, string, number]>;
-  readonly dropDead: Run<[string, number]>;
   /** new key, readable_until, forward_writes (0/1), forward_until, old key. */
   readonly forward: Run<[string, number, number, number, string]>;
   /** JSON array of keys. */
@@ -83,7 +82,6 @@ export function prepareStatements(db: Database, table: string): SqliteStatements
     touch: prepare(
       `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND successor IS NULL AND expires_at > ?`,
     ),
-    dropDead: prepare(`DELETE FROM ${t} WHERE key = ? AND successor IS NULL AND expires_at <= ?`),
     forward: prepare(
       `UPDATE ${t} SET successor = ?, readable_until = ?, forward_writes = ?, expires_at = ?, data = '{}'
        WHERE key = ?`,
