@@ -22,6 +22,7 @@ import {
   toSessionsOptions,
 } from './express-session/options.ts';
 import { EXPRESS_STYLE_RESERVED, ExpressStyleSession } from './kit/express-style-session.ts';
+import { type UserIdOption, userIdResolver } from './kit/passport-user.ts';
 import { loadInput, nodeHeader, requestContext } from './kit/request.ts';
 import { SessionView } from './kit/session-view.ts';
 import { ViewSessions } from './kit/view-sessions.ts';
@@ -92,7 +93,7 @@ export interface ExpressSessionOptions {
    * {@link passportUser}: passport's `req.session.passport.user` when it is a string or a number.
    * `false` binds no user.
    */
-  readonly userId?: ((data: Readonly<Record<string, unknown>>) => string | undefined) | false;
+  readonly userId?: UserIdOption;
   /** Take the IP recorded at login from `req.ip` (Express's `trust proxy`). Default `true`. */
   readonly useExpressIp?: boolean;
   /** Moves express-session users over without logging them out (see `expressSessionMigration`). */
@@ -107,15 +108,6 @@ type CoatcheckStore = NonNullable<Parameters<typeof createSessions>[0]['store']>
 export interface ExpressSessionMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
   readonly sessions: Sessions;
-}
-
-/** passport's user, as stored by `req.login()`: `req.session.passport.user`, when a string or a number. */
-export function passportUser(data: Readonly<Record<string, unknown>>): string | undefined {
-  const passport = data.passport;
-  if (typeof passport !== 'object' || passport === null) return undefined;
-  const user = (passport as { user?: unknown }).user;
-  if (typeof user === 'string' && user.length > 0) return user;
-  return typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
 }
 
 type CompatRequest = IncomingMessage & {
@@ -157,7 +149,7 @@ export function session(options: ExpressSessionOptions): ExpressSessionMiddlewar
   const committing = new ViewSessions(sessions);
   const settings = {
     unset,
-    userId: options.userId === false ? undefined : (options.userId ?? passportUser),
+    userId: userIdResolver(options.userId),
   };
   const clientIp =
     options.useExpressIp === false ? {} : { clientIp: (req: IncomingMessage) => (req as CompatRequest).ip };
@@ -237,6 +229,7 @@ function pathMatches(req: CompatRequest, cookiePath: string): boolean {
 }
 
 export { ExpressStyleSession as Session } from './kit/express-style-session.ts';
+export { passportUser, type UserIdOption } from './kit/passport-user.ts';
 export { SessionCookie as Cookie } from './kit/session-cookie.ts';
 export type { CoatcheckOptions, CoatcheckRequestSession, ExpressCookieOptions };
 export default session;
