@@ -70,3 +70,25 @@ export async function post(
     headers: response.headers,
   };
 }
+
+/** POSTs JSON (Fastify parses no form bodies by itself), with the jar's cookie; no redirect following. */
+export async function postJson(
+  url: string,
+  fields: Record<string, string>,
+  cookie: string | undefined,
+): Promise<{ status: number; body: string; setCookie: string[]; headers: Headers }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (cookie !== undefined) headers.cookie = cookie;
+  const response = await fetch(url, {
+    method: 'POST',
+    body: JSON.stringify(fields),
+    headers,
+    redirect: 'manual',
+  });
+  return {
+    status: response.status,
+    body: await response.text(),
+    setCookie: response.headers.getSetCookie(),
+    headers: response.headers,
+  };
+}

@@ -1,15 +1,20 @@
 /**
- * passport's user in a property-style session: passport's `req.login()` stores what
- * `serializeUser` gives under `session.passport.user` (@fastify/passport and koa-passport too).
+ * passport's user in a property-style session: passport's `req.login()` (koa-passport's too)
+ * stores what `serializeUser` gives under `session.passport.user`, @fastify/passport under
+ * `session.passport`.
  * The property-style sessions bind it as coatcheck's user by default, so a passport login is a
  * coatcheck login as well (user index, `listUser`/`revokeUser`, `maxSessionsPerUser`, auth time).
  */
 
-/** passport's user id: `data.passport.user` when it is a non-empty string or a finite number, else undefined. */
+/**
+ * passport's user id in a session's data, when it is a non-empty string or a finite number:
+ * `data.passport.user` (passport and koa-passport) or `data.passport` itself (@fastify/passport,
+ * which stores the serialized user directly). Undefined otherwise (no login, or a user object).
+ */
 export function passportUser(data: Readonly<Record<string, unknown>>): string | undefined {
   const passport = data.passport;
-  if (typeof passport !== 'object' || passport === null) return undefined;
-  const user = (passport as { user?: unknown }).user;
+  const user =
+    typeof passport === 'object' && passport !== null ? (passport as { user?: unknown }).user : passport;
   if (typeof user === 'string' && user.length > 0) return user;
   return typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
 }
