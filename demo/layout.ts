@@ -25,6 +25,28 @@ function urlNotice(url: URL): Flash | undefined {
   return code !== null && Object.hasOwn(URL_NOTICES, code) ? URL_NOTICES[code] : undefined;
 }
 
+/** The document around a page: head, header bar with `nav`, then `main`. */
+function frame(title: string, nav: SafeHtml, main: SafeHtml): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · coatcheck demo</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<header><div class="bar">
+  <a class="brand" href="/"><span class="logo" aria-hidden="true">cc</span> coatcheck demo</a>
+  <nav>${nav}</nav>
+</div></header>
+<main>
+  ${main}
+</main>
+</body>
+</html>`;
+}
+
 /** Renders a full page around `body`: reads (and so consumes) the pending flash message. */
 export async function page(ctx: Ctx, title: string, body: SafeHtml): Promise<SafeHtml> {
   const { session, app } = ctx;
@@ -43,24 +65,20 @@ export async function page(ctx: Ctx, title: string, body: SafeHtml): Promise<Saf
     flash !== undefined && (flash.kind === 'ok' || flash.kind === 'error')
       ? html`<p class="flash ${flash.kind}" role="status">${flash.text}</p>`
       : html``;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · coatcheck demo</title>
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<header><div class="bar">
-  <a class="brand" href="/"><span class="logo" aria-hidden="true">cc</span> coatcheck demo</a>
-  <nav><a href="/">Cart (${cart.length})</a>${nav}</nav>
-</div></header>
-<main>
-  ${notice}
+  return frame(
+    title,
+    html`<a href="/">Cart (${cart.length})</a>${nav}`,
+    html`${notice}
   <section class="card">${body}</section>
-  ${await storePanel(ctx)}
-</main>
-</body>
-</html>`;
+  ${await storePanel(ctx)}`,
+  );
+}
+
+/**
+ * A page drawn without the session: for a request that arrived without the session cookie although
+ * the browser may hold one (a cross-site POST, which SameSite=Lax keeps the cookie from). Drawn from
+ * that request's empty session, the header would show a logged-in visitor as logged out.
+ */
+export function pageWithoutSession(title: string, body: SafeHtml): SafeHtml {
+  return frame(title, html`<a href="/">Back to the demo</a>`, html`<section class="card">${body}</section>`);
 }

@@ -6,10 +6,11 @@ import type { IncomingMessage } from 'node:http';
 import { CsrfError, verifyCsrf } from '../src/index.ts';
 import { type Ctx, expectedOrigin, sendHtml } from './context.ts';
 import { html } from './html.ts';
-import { page } from './layout.ts';
+import { page, pageWithoutSession } from './layout.ts';
 import { login, logout, register, showLogin, showRegister } from './pages/auth.ts';
 import { addToCart, removeFromCart, showCart } from './pages/cart.ts';
 import { revokeOne, revokeOthers, showSessions } from './pages/sessions.ts';
+import { cookieValue } from './store-panel.ts';
 
 type Handler = (ctx: Ctx) => Promise<void>;
 
@@ -80,6 +81,23 @@ async function problemPage(ctx: Ctx, status: number, title: string, text: string
   sendHtml(ctx, status, await page(ctx, title, body));
 }
 
+/**
+ * The 403 for a POST that failed the CSRF gate. Without the session cookie (a cross-site post: the
+ * browser keeps a SameSite=Lax cookie home) this request knows nothing of the visitor, so the page
+ * says so instead of drawing them as logged out; nothing was changed either way.
+ */
+function refused(ctx: Ctx): Promise<void> | void {
+  const text =
+    'This form did not carry a valid CSRF token (or came from another site), so nothing was changed.';
+  if (cookieValue(ctx.req.headers.cookie, ctx.app.cookieName) !== undefined)
+    return problemPage(ctx, 403, 'Request refused', `${text} Reload the page and try again.`);
+  const body = html`<h1>Request refused</h1><p>${text}</p>
+    <p>It came from another site, so your browser did not send this demo its session cookie: this page
+      cannot tell whether you are logged in, and nothing about your session changed.</p>
+    <p><a href="/">Back to the demo</a></p>`;
+  sendHtml(ctx, 403, pageWithoutSession('Request refused', body));
+}
+
 /** Dispatches one request (the session is already attached by `withSessions`). */
 export async function route(base: Omit<Ctx, 'form'>): Promise<void> {
   const method = base.req.method ?? 'GET';
@@ -93,13 +111,6 @@ export async function route(base: Omit<Ctx, 'form'>): Promise<void> {
   }
   const ctx: Ctx = { ...base, form };
   if (handler === undefined) return problemPage(ctx, 404, 'Not found', 'There is no page here.');
-  if (method === 'POST' && !(await passesCsrf(ctx))) {
-    return problemPage(
-      ctx,
-      403,
-      'Request refused',
-      'This form did not carry a valid CSRF token (or came from another site), so nothing was changed. Reload the page and try again.',
-    );
-  }
+  if (method === 'POST' && !(await passesCsrf(ctx))) return refused(ctx);
   await handler(ctx);
 }

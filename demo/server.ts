@@ -23,6 +23,20 @@ console.log(
 );
 console.log(`  why: ${why}`);
 
+// A port already taken (another demo, another app) is a one-line hint, not a stack trace.
+demo.server.once('error', (error: NodeJS.ErrnoException) => {
+  const hint =
+    error.code === 'EADDRINUSE'
+      ? `port ${port} is already in use: set PORT to a free one, e.g. PORT=${port + 1} npm start`
+      : error.code === 'EACCES'
+        ? `port ${port} needs privileges: set PORT to one above 1023, e.g. PORT=3000 npm start`
+        : `cannot listen on port ${port}: ${error.message}`;
+  console.error(`coatcheck demo: ${hint}`);
+  demo.close().then(
+    () => process.exit(1),
+    () => process.exit(1),
+  );
+});
 demo.server.listen(port, () => {
   const address = demo.server.address();
   const actual = typeof address === 'object' && address !== null ? address.port : port;

@@ -20,6 +20,15 @@ function truncate(value: string): string {
   return value.length <= 14 ? value : `${value.slice(0, 8)}…${value.slice(-4)}`;
 }
 
+/**
+ * Who the session belongs to, by username: the record holds only the user's id (an internal
+ * number), which means nothing to the person looking at the page.
+ */
+function userLabel(ctx: Ctx, userId: string | null): string {
+  if (userId === null) return 'anonymous';
+  return ctx.app.users.byId(userId)?.username ?? 'a deleted account';
+}
+
 /** Renders the panel for the current request's session. */
 export async function storePanel(ctx: Ctx): Promise<SafeHtml> {
   const { session, app } = ctx;
@@ -38,7 +47,7 @@ export async function storePanel(ctx: Ctx): Promise<SafeHtml> {
   const server = info.isNew
     ? html`<p class="muted">${ticket === undefined ? 'Nothing yet: a visit that changes nothing costs no storage.' : 'Nothing: this ticket is unknown (expired, revoked or logged out). The browser is told to drop it.'}</p>`
     : html`<dl>
-          <dt>User</dt><dd>${info.userId ?? 'anonymous'}</dd>
+          <dt>User</dt><dd>${userLabel(ctx, info.userId)}</dd>
           <dt>Created</dt><dd>${formatTime(info.createdAt)}</dd>
           <dt>Last seen</dt><dd>${formatTime(info.lastSeenAt)}</dd>
           <dt>Expires</dt><dd>${formatTime(info.expiresAt)} <span class="muted">(idle)</span></dd>

@@ -2,7 +2,7 @@
  * The README carries the reference sections users look for there (a section per store, an example
  * per framework, the migration guide, the demo walkthrough, the CLI reference). Their text lives in
  * docs/, one file per topic; this script copies each into the README between markers, demoting
- * headings by two levels (under a README `##` section). `npm run readme` writes; `test/package/readme.test.ts` fails on drift.
+ * headings by two levels (under a README `##` section; the install section, which is one, by one). `npm run readme` writes; `test/package/readme.test.ts` fails on drift.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** README marker name → the docs it is made of, in order. */
 export const SECTIONS: Record<string, readonly string[]> = {
+  install: ['docs/install.md'],
   stores: [
     'docs/stores/memory.md',
     'docs/stores/sqlite.md',
@@ -25,13 +26,17 @@ export const SECTIONS: Record<string, readonly string[]> = {
   tools: ['docs/demo.md', 'docs/cli.md'],
 };
 
-function demote(markdown: string): string {
+/** How many levels a section's headings go down (2 unless named): install is a README `##` section itself. */
+const DEMOTE: Record<string, number> = { install: 1 };
+
+function demote(markdown: string, levels: number): string {
   let fenced = false;
+  const prefix = '#'.repeat(levels);
   return markdown
     .split('\n')
     .map((line) => {
       if (line.startsWith('```')) fenced = !fenced;
-      return !fenced && /^#{1,4} /.test(line) ? `##${line}` : line;
+      return !fenced && /^#{1,4} /.test(line) ? `${prefix}${line}` : line;
     })
     .join('\n')
     .trim();
@@ -46,7 +51,8 @@ export function renderReadme(readme: string): string {
     const from = result.indexOf(start);
     const to = result.indexOf(end);
     if (from === -1 || to < from) throw new Error(`README.md lacks the markers ${start} … ${end}`);
-    const body = files.map((file) => demote(readFileSync(`${root}${file}`, 'utf8'))).join('\n\n');
+    const levels = DEMOTE[name] ?? 2;
+    const body = files.map((file) => demote(readFileSync(`${root}${file}`, 'utf8'), levels)).join('\n\n');
     result = `${result.slice(0, from + start.length)}\n\n${body}\n\n${result.slice(to)}`;
   }
   return result;

@@ -6,18 +6,22 @@ import { type Ctx, formToken, redirect, sendHtml } from '../context.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField, page } from '../layout.ts';
 
+/**
+ * The login or register form. After a failed attempt it shows `problem` and keeps the username
+ * typed (never the password), so only the password has to be typed again.
+ */
 async function credentialsForm(
   ctx: Ctx,
   action: '/login' | '/register',
-  problem?: string,
+  failed?: { readonly problem: string; readonly username: string },
 ): Promise<SafeHtml> {
   const token = await formToken(ctx.session);
   const isLogin = action === '/login';
   return html`<h1>${isLogin ? 'Log in' : 'Create an account'}</h1>
-    ${problem === undefined ? html`` : html`<p class="flash error" role="alert">${problem}</p>`}
+    ${failed === undefined ? html`` : html`<p class="flash error" role="alert">${failed.problem}</p>`}
     <form class="stack" method="post" action="${action}">${csrfField(token)}
-      <label>Username<input type="text" name="username" autocomplete="username" required></label>
-      <label>Password<input type="password" name="password" autocomplete="${isLogin ? 'current-password' : 'new-password'}" required minlength="${isLogin ? 1 : 8}"></label>
+      <label>Username<input type="text" name="username" autocomplete="username" required value="${failed?.username ?? ''}"></label>
+      <label>Password<input type="password" name="password" autocomplete="${isLogin ? 'current-password' : 'new-password'}" required minlength="${isLogin ? 1 : 8}"${failed === undefined ? html`` : html` autofocus`}></label>
       <label class="check"><input type="checkbox" name="remember" value="1"> Remember me for 30 days</label>
       <button type="submit">${isLogin ? 'Log in' : 'Register'}</button>
     </form>
@@ -43,9 +47,10 @@ export async function showRegister(ctx: Ctx): Promise<void> {
 
 /** POST /login */
 export async function login(ctx: Ctx): Promise<void> {
-  const user = await ctx.app.users.verify(ctx.form.get('username') ?? '', ctx.form.get('password') ?? '');
+  const username = ctx.form.get('username') ?? '';
+  const user = await ctx.app.users.verify(username, ctx.form.get('password') ?? '');
   if (user === undefined) {
-    const body = await credentialsForm(ctx, '/login', 'Wrong username or password.');
+    const body = await credentialsForm(ctx, '/login', { problem: 'Wrong username or password.', username });
     return sendHtml(ctx, 401, await page(ctx, 'Log in', body));
   }
   await signIn(ctx, user.id);
@@ -57,9 +62,10 @@ export async function login(ctx: Ctx): Promise<void> {
 
 /** POST /register */
 export async function register(ctx: Ctx): Promise<void> {
-  const result = await ctx.app.users.register(ctx.form.get('username') ?? '', ctx.form.get('password') ?? '');
+  const username = ctx.form.get('username') ?? '';
+  const result = await ctx.app.users.register(username, ctx.form.get('password') ?? '');
   if (!result.ok) {
-    const body = await credentialsForm(ctx, '/register', result.problem);
+    const body = await credentialsForm(ctx, '/register', { problem: result.problem, username });
     return sendHtml(ctx, 422, await page(ctx, 'Register', body));
   }
   await signIn(ctx, result.user.id);

@@ -32,7 +32,14 @@ async function requireUser(ctx: Ctx): Promise<string | undefined> {
 export async function showSessions(ctx: Ctx): Promise<void> {
   const userId = await requireUser(ctx);
   if (userId === undefined) return;
-  const list = await ctx.app.sessions.listUser(userId, { current: ctx.session });
+  // The store lists sessions in no particular order: this browser first, then the newest login
+  // first, so the rows stay where they were between reloads.
+  const list = (await ctx.app.sessions.listUser(userId, { current: ctx.session })).sort(
+    (a, b) =>
+      Number(b.current) - Number(a.current) ||
+      b.createdAt - a.createdAt ||
+      (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0),
+  );
   const token = await formToken(ctx.session);
   const rows = list.map(
     (entry) => html`<tr>

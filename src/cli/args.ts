@@ -1,18 +1,33 @@
 /**
- * Command-line parsing for `coatcheck` (node:util parseArgs) and the usage text.
+ * Command-line parsing for `coatcheck`. node:util parseArgs splits the tokens (non-strict, so its
+ * own messages, written for a generic program, never reach the user); every check and message is
+ * ours: unknown commands and options get a "did you mean", an option given to a command that does
+ * not take it says which commands do, and each error carries the command's usage line.
  */
 import { parseArgs } from 'node:util';
+import { suggestion } from './did-you-mean.ts';
+import {
+  COMMANDS,
+  type CommandName,
+  commandsTaking,
+  OPTION_NAMES,
+  OPTIONS,
+  type OptionName,
+  usageLine,
+} from './help.ts';
 
-/** The commands the CLI knows. */
-export const COMMANDS = ['stats', 'list', 'revoke', 'purge', 'migrate'] as const;
-export type CommandName = (typeof COMMANDS)[number];
+export { COMMANDS, type CommandName } from './help.ts';
 
-/** Parsed command line. */
+/** A command to run. */
 export interface CliArgs {
-  readonly command: CommandName;
+  readonly command: Exclude<CommandName, 'help'>;
   readonly store: string;
   readonly user: string | undefined;
   readonly session: string | undefined;
+  /** `revoke --all`. */
+  readonly all: boolean;
+  /** `revoke --all --yes`: no confirmation prompt. */
+  readonly yes: boolean;
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly limit: number;
@@ -21,95 +36,147 @@ export interface CliArgs {
   readonly prefix: string | undefined;
 }
 
-/** A mistake on the command line: printed with the usage hint, exit code 2. */
-export class UsageError extends Error {}
+/** Help to print: the whole usage (`command` undefined) or one command's. */
+export interface HelpRequest {
+  readonly help: true;
+  readonly command: CommandName | undefined;
+}
 
-export const USAGE = `Usage: coatcheck <command> --store <url> [options]
+/** A mistake on the command line: printed with the usage line, exit code 2. */
+export class UsageError extends Error {
+  /** The usage line of the command it concerns, or of the CLI. */
+  readonly usage: string;
+  /** Where to read more: `coatcheck help <command>`, or `coatcheck help`. */
+  readonly more: string;
+  constructor(message: string, command?: CommandName) {
+    super(message);
+    this.usage =
+      command === undefined ? 'Usage: coatcheck <command> --store <url> [options]' : usageLine(command);
+    this.more =
+      command === undefined || command === 'help'
+        ? 'Run `coatcheck help` for every command and option.'
+        : `Run \`coatcheck help ${command}\` for its options.`;
+  }
+}
 
-Commands:
-  stats    --store <url>                       count, expired count, per-user top 10, round-trip latency
-  list     --store <url> [--user <id>]         sessions (of one user, or the most recently seen)
-  revoke   --store <url> (--user <id> | --session <key>)
-                                               delete every session of a user, or one session by store key
-  purge    --store <url> [--dry-run]           delete expired sessions (--dry-run: only count them)
-  migrate  --store <url>                       create or upgrade the store's tables
-
-Options:
-  --store <url>     redis://host:6379, postgres://user@host/db, mysql://user@host/db,
-                    memcached://host:11211, sqlite:./data/sessions.db, file:./sessions, memory:
-                    (default: $COATCHECK_STORE)
-  --json            machine-readable output on stdout
-  --limit <n>       rows shown by list (default 100)
-  --timeout <ms>    give up on a store that does not answer (default 5000)
-  --table <name>    SQL table name (default coatcheck_sessions)
-  --prefix <p>      Redis/memcached key prefix (default coatcheck:)
-  -h, --help        this text
-
-Exit codes: 0 done, 1 the store cannot do that, 2 bad usage, bad URL or unreachable store.`;
-
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
+function positiveInt(name: string, text: string | undefined, fallback: number, command: CommandName): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(`--${name} must be a positive integer, got "${text}"`, command);
   return value;
 }
 
-/** Parses `argv` (without node and the script). Returns `undefined` for --help. @throws UsageError */
-export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs | undefined {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true || positionals.length === 0) return undefined;
-  const [command, ...extra] = positionals;
-  if (!(COMMANDS as readonly string[]).includes(command ?? ''))
-    throw new UsageError(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const store = values.store ?? env.COATCHECK_STORE;
-  if (store === undefined || store === '')
-    throw new UsageError('--store <url> is required (or set COATCHECK_STORE)');
-  const name = command as CommandName;
-  if (name === 'revoke' && (values.user === undefined) === (values.session === undefined))
-    throw new UsageError('revoke needs exactly one of --user <id> or --session <key>');
-  if (values.session !== undefined && name !== 'revoke')
-    throw new UsageError('--session only applies to revoke');
-  if (values.user !== undefined && name !== 'revoke' && name !== 'list')
-    throw new UsageError('--user only applies to list and revoke');
-  if (values['dry-run'] === true && name !== 'purge') throw new UsageError('--dry-run only applies to purge');
-  return {
-    command: name,
-    store,
-    user: values.user,
-    session: values.session,
-    dryRun: values['dry-run'] === true,
-    json: values.json === true,
-    limit: positiveInt('limit', values.limit, 100),
-    timeoutMs: positiveInt('timeout', values.timeout, 5000),
-    table: values.table,
-    prefix: values.prefix,
-  };
+function isOption(name: string): name is OptionName {
+  return Object.hasOwn(OPTIONS, name);
 }
 
-function parse(argv: readonly string[]) {
+function listOf(commands: readonly string[]): string {
+  return commands.length <= 1
+    ? (commands[0] ?? '')
+    : `${commands.slice(0, -1).join(', ')} and ${commands.at(-1)}`;
+}
+
+type Values = Partial<Record<OptionName, string | true>>;
+
+type Token = ReturnType<typeof tokenize>['tokens'][number];
+
+function tokenize(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
     allowPositionals: true,
-    strict: true,
-    options: {
-      store: { type: 'string' },
-      user: { type: 'string' },
-      session: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      limit: { type: 'string' },
-      timeout: { type: 'string' },
-      table: { type: 'string' },
-      prefix: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    strict: false,
+    tokens: true,
+    options: Object.fromEntries(
+      OPTION_NAMES.map((name) => [
+        name,
+        name === 'help' ? { type: 'boolean', short: 'h' } : { type: OPTIONS[name].type },
+      ]),
+    ),
   });
+}
+
+/** Reads the option tokens into `values`, refusing unknown options and malformed values. */
+function readOptions(tokens: readonly Token[], command: CommandName | undefined): Values {
+  const values: Values = {};
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const { name, rawName } = token;
+    if (!isOption(name)) {
+      const hint = rawName.startsWith('--') ? suggestion(name, OPTION_NAMES, (word) => `--${word}`) : '';
+      throw new UsageError(`unknown option ${rawName}${hint}`, command);
+    }
+    if (OPTIONS[name].type === 'boolean') {
+      if (token.inlineValue === true) throw new UsageError(`${rawName} takes no value`, command);
+      values[name] = true;
+      continue;
+    }
+    const { value } = token;
+    // `--store --json`: parseArgs would take "--json" as the URL. A value that starts with a dash
+    // must be written inline (`--prefix=-x`).
+    if (value === undefined || (token.inlineValue !== true && value.startsWith('-')))
+      throw new UsageError(`${rawName} needs a value: ${rawName} ${OPTIONS[name].value}`, command);
+    values[name] = value;
+  }
+  return values;
+}
+
+function commandOf(word: string): CommandName {
+  if ((COMMANDS as readonly string[]).includes(word)) return word as CommandName;
+  const hint = suggestion(word, COMMANDS);
+  throw new UsageError(`unknown command "${word}"${hint || `; expected one of ${COMMANDS.join(', ')}`}`);
+}
+
+/**
+ * Parses `argv` (without node and the script): the command to run, or the help to print
+ * (`--help`, `-h`, `help [command]`, or nothing at all).
+ * @throws UsageError for anything else that is not a valid command line.
+ */
+export function parseCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): CliArgs | HelpRequest {
+  const { tokens, positionals } = tokenize(argv);
+  const [first, ...extra] = positionals;
+  // Option mistakes first (`--usr alice list` is about --usr, not a command named "alice").
+  const known = (COMMANDS as readonly string[]).includes(first ?? '') ? (first as CommandName) : undefined;
+  const values = readOptions(tokens, known);
+  const command = first === undefined ? undefined : commandOf(first);
+  if (command === 'help') {
+    if (extra.length > 1) throw new UsageError(`unexpected argument "${extra[1]}"`, 'help');
+    return { help: true, command: extra[0] === undefined ? undefined : commandOf(extra[0]) };
+  }
+  if (values.help === true || command === undefined) return { help: true, command };
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, command);
+  for (const name of OPTION_NAMES) {
+    const takers = commandsTaking(name);
+    if (values[name] !== undefined && !takers.includes(command))
+      throw new UsageError(`--${name} only applies to ${listOf(takers)}`, command);
+  }
+  const text = (name: OptionName) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const store = text('store') ?? env.COATCHECK_STORE;
+  if (store === undefined || store === '')
+    throw new UsageError('--store <url> is required (or set COATCHECK_STORE)', command);
+  const all = values.all === true;
+  const targets = [text('user') !== undefined, text('session') !== undefined, all].filter(Boolean).length;
+  if (command === 'revoke' && targets !== 1)
+    throw new UsageError('revoke needs exactly one of --user <id>, --session <key> or --all', command);
+  if (values.yes === true && !all) throw new UsageError('--yes only applies to revoke --all', command);
+  return {
+    command,
+    store,
+    user: text('user'),
+    session: text('session'),
+    all,
+    yes: values.yes === true,
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+    limit: positiveInt('limit', text('limit'), 100, command),
+    timeoutMs: positiveInt('timeout', text('timeout'), 5000, command),
+    table: text('table'),
+    prefix: text('prefix'),
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * The five commands. Each returns what to print: a JSON value for `--json` and the text otherwise.
+ * The commands that act on a store (`revoke --all` lives in revoke-all.ts). Each returns what to
+ * print: a JSON value for `--json` and the text otherwise.
  */
 import { performance } from 'node:perf_hooks';
 import { UnsupportedError } from '../core/errors.ts';
@@ -17,14 +18,15 @@ export interface Output {
 }
 
 /** Long-running operations (purge, revoke of a large user) get this deadline instead of `--timeout`. */
-const LONG_OPERATION_MS = 60 * 60 * 1000;
+export const LONG_OPERATION_MS = 60 * 60 * 1000;
 
 /** Backends that expire records themselves: nothing is ever "expired but still stored". */
 function expiresItself(name: string): boolean {
   return name === 'redis' || name === 'memcached';
 }
 
-function needs(ok: boolean, what: string, store: string): void {
+/** @throws UnsupportedError (exit code 1) naming what the store cannot do, unless `ok`. */
+export function needs(ok: boolean, what: string, store: string): void {
   if (!ok) throw new UnsupportedError(`The "${store}" store cannot ${what}.`);
 }
 
@@ -102,7 +104,7 @@ export async function list(c: Connection, args: CliArgs): Promise<Output> {
   return { json: rows, text };
 }
 
-/** `revoke`: every session of a user, or one session by store key. */
+/** `revoke --user` (every session of a user) and `revoke --session` (one session by store key). */
 export async function revoke(c: Connection, args: CliArgs): Promise<Output> {
   const { store } = c;
   if (args.user !== undefined) {
@@ -155,7 +157,7 @@ export async function purge(c: Connection, args: CliArgs, stderr: NodeJS.WriteSt
   let stopProgress = () => {};
   if (stderr.isTTY === true && scans) {
     const total = await expiredCount();
-    const bar = progressBar(stderr, total);
+    const bar = progressBar(stderr, total, 'purging');
     // The store purges in batches and yields between them; each poll scans for what is left, and
     // the next poll starts 100 ms after the previous one ended, so polls never pile up.
     let timer: NodeJS.Timeout | undefined;

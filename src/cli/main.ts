@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * `coatcheck`: inspect and clean a session store (`stats`, `list`, `revoke`, `purge`, `migrate`).
- * Exit codes: 0 done, 1 the store cannot do what was asked, 2 bad usage, bad URL or unreachable
- * store. Errors are one line on stderr, never a stack trace.
+ * `coatcheck`: inspect and clean a session store (`stats`, `list`, `revoke`, `purge`, `migrate`,
+ * `help`). Exit codes: 0 done, 1 the store cannot do what was asked (or the confirmation was
+ * declined), 2 bad usage, bad URL or unreachable store. Errors are one line on stderr (a usage
+ * error adds the command's usage line), never a stack trace.
  */
 import { CoatcheckError, ConfigError, StoreUnavailableError } from '../core/errors.ts';
-import { type CliArgs, parseCli, USAGE, UsageError } from './args.ts';
+import { type CliArgs, parseCli, UsageError } from './args.ts';
 import { list, migrate, type Output, purge, revoke, stats } from './commands.ts';
 import { type Connection, connect } from './connect.ts';
+import { commandHelp, USAGE } from './help.ts';
+import { NotConfirmedError, revokeAll } from './revoke-all.ts';
 
 async function run(args: CliArgs): Promise<Output> {
   const connection: Connection = await connect(args, args.command !== 'migrate');
@@ -18,7 +21,9 @@ async function run(args: CliArgs): Promise<Output> {
       case 'list':
         return await list(connection, args);
       case 'revoke':
-        return await revoke(connection, args);
+        return args.all
+          ? await revokeAll(connection, args, { stdin: process.stdin, stderr: process.stderr })
+          : await revoke(connection, args);
       case 'purge':
         return await purge(connection, args, process.stderr);
       case 'migrate':
@@ -36,24 +41,27 @@ function exitCodeOf(error: unknown): number {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof CoatcheckError || error instanceof UsageError) return error.message;
+  if (error instanceof CoatcheckError || error instanceof UsageError || error instanceof NotConfirmedError)
+    return error.message;
   if (error instanceof Error) return `unexpected error: ${error.message}`;
   return `unexpected error: ${String(error)}`;
 }
 
 /** Runs the CLI on `argv`; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let args: CliArgs | undefined;
+  let parsed: ReturnType<typeof parseCli>;
   try {
-    args = parseCli(argv);
+    parsed = parseCli(argv);
   } catch (error) {
-    process.stderr.write(`coatcheck: ${messageOf(error)}\nRun \`coatcheck --help\` for usage.\n`);
+    const usage = error instanceof UsageError ? `${error.usage}\n${error.more}\n` : '';
+    process.stderr.write(`coatcheck: ${messageOf(error)}\n${usage}`);
     return 2;
   }
-  if (args === undefined) {
-    process.stdout.write(`${USAGE}\n`);
+  if ('help' in parsed) {
+    process.stdout.write(`${parsed.command === undefined ? USAGE : commandHelp(parsed.command)}\n`);
     return 0;
   }
+  const args = parsed;
   try {
     const output = await run(args);
     process.stdout.write(args.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);

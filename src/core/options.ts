@@ -17,6 +17,7 @@ import { createValueCipher, type ValueCipher } from './encryption.ts';
 import { ConfigError } from './errors.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
 import { type Store, storeCapabilities } from './store.ts';
+import { assertStore } from './store-shape.ts';
 
 /** Cookie settings. Defaults: `__Host-sid` (or `sid` when not secure), HttpOnly, Secure, SameSite=Lax, Path=/. */
 export type SessionCookieOptions<Name extends string = string> = CookieSettings & {
@@ -173,12 +174,8 @@ export const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 
 /** Applies defaults and validates; throws ConfigError naming the option and the fix. */
 export function resolveOptions(options: SessionsOptions): ResolvedOptions {
+  assertStore(options.store);
   const store = options.store;
-  if (store === null || typeof store !== 'object' || typeof store.get !== 'function') {
-    throw new ConfigError(
-      'Option `store` is required: pass a Store, e.g. `memoryStore()` from coatcheck/stores/memory.',
-    );
-  }
   const idleMs = toMilliseconds(options.idleTimeout ?? '30m', 'idleTimeout');
   if (idleMs < 1000) throw new ConfigError('Option `idleTimeout` must be at least 1 second.');
   const absoluteMs =

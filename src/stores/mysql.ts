@@ -22,6 +22,7 @@ import {
   rowsOf,
 } from './mysql/statements.ts';
 import { inTransaction, type MysqlConnectable } from './mysql/transaction.ts';
+import { purgeInBatches } from './shared/batched-purge.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
@@ -104,24 +105,13 @@ export function mysqlStore(options: MysqlStoreOptions): MysqlStore {
     enforceLimit(await liveOfUser(q, t, userId, newKey, now), limit, endingSteps(q, t, now));
   const userLock = (userId: string) => `${table}:user:${userId}`;
 
-  const purgeKind = async (forwarders: boolean): Promise<number> => {
-    const kind = forwarders ? 'successor IS NOT NULL' : 'successor IS NULL';
-    let removed = 0;
-    for (;;) {
-      const result = await query(
-        `DELETE FROM ${t} WHERE expires_at <= ? AND ${kind} ORDER BY expires_at LIMIT ?`,
-        [Date.now(), batch],
-      );
-      const deleted = affectedRows(result);
-      removed += deleted;
-      if (deleted < batch) return removed;
-    }
-  };
   const purgeExpired = async (): Promise<number> => {
     await ready();
-    const removed = await purgeKind(false);
-    await purgeKind(true); // forwarders past their window: not records, not counted
-    return removed;
+    return purgeInBatches(async (forwarders, size) => {
+      const kind = forwarders ? 'successor IS NOT NULL' : 'successor IS NULL';
+      const sql = `DELETE FROM ${t} WHERE expires_at <= ? AND ${kind} ORDER BY expires_at LIMIT ?`;
+      return affectedRows(await query(sql, [Date.now(), size]));
+    }, batch);
   };
   const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
   const listed = (result: unknown) =>

@@ -23,6 +23,7 @@ import {
   rotateRecord,
 } from './postgres/statements.ts';
 import { inUserTransaction, type PostgresConnectable, userLockKey } from './postgres/transaction.ts';
+import { purgeInBatches } from './shared/batched-purge.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
@@ -117,19 +118,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const admit = async (q: PostgresQuery, userId: string, limit: UserLimit, newKey: string, now: number) =>
     enforceLimit(await liveOfUser(q, t, userId, newKey, now), limit, endingSteps(q, t, now));
 
-  const purgeKind = async (forwarders: boolean): Promise<number> => {
-    let removed = 0;
-    for (;;) {
-      const deleted = (await query(purgeSql(t, forwarders), [Date.now(), batch])).rowCount ?? 0;
-      removed += deleted;
-      if (deleted < batch) return removed;
-    }
-  };
   const purgeExpired = async (): Promise<number> => {
     await ready();
-    const removed = await purgeKind(false);
-    await purgeKind(true); // forwarders past their window: not records, not counted
-    return removed;
+    return purgeInBatches(
+      async (forwarders, size) => (await query(purgeSql(t, forwarders), [Date.now(), size])).rowCount ?? 0,
+      batch,
+    );
   };
   const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
   const listed = (rows: unknown[]) =>

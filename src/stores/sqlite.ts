@@ -14,6 +14,7 @@
 import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.ts';
 import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
+import { purgeInBatches } from './shared/batched-purge.ts';
 import { startPruneTimer } from './shared/prune-timer.ts';
 import { scanLimit } from './shared/scan-page.ts';
 import { type EndingSteps, endSessions } from './shared/sql-ending.ts';
@@ -60,11 +61,6 @@ interface Prepared {
 
 function isDatabase(value: unknown): value is Database {
   return typeof value === 'object' && value !== null && typeof (value as Database).prepare === 'function';
-}
-
-/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -135,18 +131,10 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   const purgeExpired = async (): Promise<number> => {
     const { s } = await ready();
-    const purgeKind = async (statement: SqliteStatements['purgeRecords']) => {
-      let removed = 0;
-      for (;;) {
-        const deleted = statement.run(Date.now(), batch).changes;
-        removed += deleted;
-        if (deleted < batch) return removed;
-        await yieldToEventLoop(); // one batch at a time: requests run between batches
-      }
-    };
-    const removed = await purgeKind(s.purgeRecords);
-    await purgeKind(s.purgeForwarders); // forwarders past their window: not records, not counted
-    return removed;
+    return purgeInBatches(
+      (forwarders, size) => (forwarders ? s.purgeForwarders : s.purgeRecords).run(Date.now(), size).changes,
+      batch,
+    );
   };
   const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
   let closed: Promise<void> | undefined;

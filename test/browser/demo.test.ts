@@ -4,8 +4,11 @@
  * Screenshots of each main page land in test-output/screenshots/ for a person to look at.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -288,6 +291,111 @@ describe('demo app in Chromium', { skip: skipReason() }, () => {
     await context.close();
   });
 
+  test('a failed login or register keeps the username typed (never the password)', async () => {
+    const user = await newUser();
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=username]', user.username);
+    await page.fill('input[name=password]', 'not the password');
+    await submit(page, 'form.stack button[type=submit]');
+    assert.match((await page.textContent('.flash.error')) ?? '', /Wrong username or password/);
+    assert.equal(await page.inputValue('input[name=username]'), user.username, 'the username is kept');
+    assert.equal(await page.inputValue('input[name=password]'), '', 'the password is not');
+    await shot(page, 'login-failed');
+    // The kept username is a value to submit again: the second try logs in.
+    await page.fill('input[name=password]', user.password);
+    await submit(page, 'form.stack button[type=submit]');
+    assert.match((await page.textContent('header')) ?? '', new RegExp(`Signed in as ${user.username}`));
+
+    await page.goto(`${base}/register`);
+    await page.fill('input[name=username]', user.username);
+    await page.fill('input[name=password]', 'long enough password');
+    await submit(page, 'form.stack button[type=submit]');
+    assert.match((await page.textContent('.flash.error')) ?? '', /That username is taken/);
+    assert.equal(await page.inputValue('input[name=username]'), user.username);
+    assert.equal(await page.inputValue('input[name=password]'), '');
+    await context.close();
+  });
+
+  test('the panel shows who is logged in by username, not by the internal user number', async () => {
+    const user = await newUser();
+    const context = await newContext();
+    const page = await context.newPage();
+    await logIn(page, user);
+    const panel = (await page.textContent('aside.panel')) ?? '';
+    assert.match(panel, new RegExp(`User\\s*${user.username}`));
+    assert.doesNotMatch(panel, /User\s*\d+\s*Created/, 'no bare user id');
+    await context.close();
+  });
+
+  test('a refused cross-site post does not show a logged-in user as logged out', async () => {
+    const user = await newUser();
+    const context = await newContext();
+    const page = await context.newPage();
+    await logIn(page, user);
+    await addToCart(page, 'Scarf');
+    // Another site (localhost is a different site from 127.0.0.1) with a form aimed at the demo.
+    const attacker: Server = createHttpServer((_, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        `<form method="post" action="${base}/cart/add"><input name="item" value="Hat"><button>Win a prize</button></form>`,
+      );
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(`http://localhost:${(attacker.address() as AddressInfo).port}/`);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/cart/add')),
+        page.click('button:has-text("Win a prize")'),
+      ]);
+      assert.equal(response.status(), 403);
+      await page.waitForLoadState('load');
+      assert.match((await page.textContent('h1')) ?? '', /Request refused/);
+      const header = (await page.textContent('header')) ?? '';
+      assert.doesNotMatch(header, /Log in|Register/, 'no "Log in" link as if the visitor were logged out');
+      assert.match((await page.textContent('main')) ?? '', /cannot tell whether you are logged in/);
+      await shot(page, 'csrf-cross-site');
+    } finally {
+      await new Promise((resolve) => attacker.close(resolve));
+    }
+    await page.goto(base);
+    assert.match((await page.textContent('header')) ?? '', new RegExp(`Signed in as ${user.username}`));
+    assert.match((await page.textContent('header')) ?? '', /Cart \(1\)/, 'nothing was added');
+    await context.close();
+  });
+
+  test('the sessions list keeps its order between visits: this browser first, then the newest login', async () => {
+    const user = await newUser();
+    const contexts = await Promise.all([newContext(), newContext(), newContext()]);
+    const pages = await Promise.all(contexts.map((c) => c.newPage()));
+    for (const page of pages) await logIn(page, user); // one after the other: distinct creation times
+    const [first, second, third] = pages;
+    assert.ok(first && second && third);
+    /** The session ids of the other rows, top to bottom, as `page` sees them. */
+    const others = async (page: Page) => {
+      await page.goto(`${base}/sessions`);
+      assert.equal(
+        await page.locator('table.sessions tbody tr').first().locator('.tag').count(),
+        1,
+        'this browser first',
+      );
+      return page
+        .locator('table.sessions tbody input[name=id]')
+        .evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+    };
+    const seen = await Promise.all(pages.map(others));
+    const all = new Set(seen.flat());
+    assert.equal(all.size, 3);
+    // Each browser's own id is the one missing from its list.
+    const idOf = (i: number) => [...all].find((id) => !seen[i]?.includes(id));
+    assert.deepEqual(seen[0], [idOf(2), idOf(1)], 'then the newest login first');
+    await second.goto(base); // another browser is seen again: "last seen" changes, the order must not
+    await third.goto(base);
+    for (let i = 0; i < 3; i++) assert.deepEqual(await others(first), seen[0]);
+    await Promise.all(contexts.map((c) => c.close()));
+  });
+
   test('the login page renders (screenshot)', async () => {
     const context = await newContext({ mobile: true });
     const page = await context.newPage();
@@ -295,5 +403,33 @@ describe('demo app in Chromium', { skip: skipReason() }, () => {
     assert.equal(await page.locator('input[name=remember]').count(), 1);
     await shot(page, 'login-phone');
     await context.close();
+  });
+});
+
+describe('demo server start-up', () => {
+  test('a port already in use gives a one-line hint about PORT, not a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coatcheck-demo-port-'));
+    const holder = createTcpServer();
+    await new Promise<void>((resolve) => holder.listen(0, resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'demo', 'server.ts')], {
+        env: { ...process.env, PORT: String(port), DEMO_DATABASE: join(dir, 'demo.db'), COATCHECK_STORE: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
+      const code = await new Promise((resolve) => child.once('close', resolve));
+      assert.equal(code, 1);
+      assert.equal(
+        stderr,
+        `coatcheck demo: port ${port} is already in use: set PORT to a free one, e.g. PORT=${port + 1} npm start\n`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

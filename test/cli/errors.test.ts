@@ -1,6 +1,7 @@
 /**
  * The CLI's error paths: a bad URL, an unreachable or silent store, bad usage. Each is one line on
- * stderr, never a stack trace, with exit code 2 (1 when the store cannot do what was asked).
+ * stderr (a usage error adds the command's usage line and where to read more), never a stack
+ * trace, with exit code 2 (1 when the store cannot do what was asked). And the help it gives.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,14 +16,24 @@ function assertCleanFailure(run: CliRun, code: number, message: RegExp): void {
   assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
   assert.match(run.stderr, message);
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  assert.doesNotMatch(run.stderr, /positional argument/, "never parseArgs' own message");
   assert.equal(
     run.stderr
       .trim()
       .split('\n')
-      .filter((line) => !line.startsWith('Run `coatcheck')).length,
+      .filter((line) => !line.startsWith('Run `coatcheck') && !line.startsWith('Usage: coatcheck')).length,
     1,
     'one line',
   );
+}
+
+/** A usage error: exit 2, the message, then the usage line `usage` and where to read more. */
+function assertUsageError(run: CliRun, message: RegExp, usage: string): void {
+  assertCleanFailure(run, 2, message);
+  const [first = '', second, third] = run.stderr.trimEnd().split('\n');
+  assert.match(first, /^coatcheck: /);
+  assert.equal(second, usage);
+  assert.match(third ?? '', /^Run `coatcheck help( \w+)?` for /);
 }
 
 describe('coatcheck CLI errors', () => {
@@ -93,19 +104,90 @@ describe('coatcheck CLI errors', () => {
     assert.match(body.error, /Cannot reach/);
   });
 
-  test('bad usage exits 2 with a hint', async () => {
-    assertCleanFailure(await runCli(['stats']), 2, /--store <url> is required/);
-    assertCleanFailure(await runCli(['frobnicate', '--store', 'memory:']), 2, /unknown command "frobnicate"/);
-    assertCleanFailure(
+  test('bad usage exits 2 with the usage line of the command', async () => {
+    const revokeUsage =
+      'Usage: coatcheck revoke --store <url> (--user <id> | --session <key> | --all [--yes])';
+    assertUsageError(
+      await runCli(['stats']),
+      /--store <url> is required/,
+      'Usage: coatcheck stats --store <url>',
+    );
+    assertUsageError(
+      await runCli(['frobnicate', '--store', 'memory:']),
+      /unknown command "frobnicate"; expected one of stats, list, revoke, purge, migrate, help/,
+      'Usage: coatcheck <command> --store <url> [options]',
+    );
+    assertUsageError(
       await runCli(['revoke', '--store', 'memory:', '--user', 'a', '--session', 'b']),
-      2,
-      /exactly one of --user <id> or --session <key>/,
+      /exactly one of --user <id>, --session <key> or --all/,
+      revokeUsage,
     );
-    assertCleanFailure(
+    assertUsageError(
+      await runCli(['revoke', '--store', 'memory:', '--all', '--user', 'a']),
+      /exactly one of --user <id>, --session <key> or --all/,
+      revokeUsage,
+    );
+    assertUsageError(
+      await runCli(['revoke', '--store', 'memory:', '--user', 'a', '--yes']),
+      /--yes only applies to revoke --all/,
+      revokeUsage,
+    );
+    assertUsageError(
       await runCli(['stats', '--store', 'memory:', '--bogus']),
-      2,
-      /Unknown option '--bogus'/,
+      /coatcheck: unknown option --bogus\n/,
+      'Usage: coatcheck stats --store <url>',
     );
+    assertUsageError(
+      await runCli(['stats', '--store', 'memory:', '--limit', '5']),
+      /--limit only applies to list/,
+      'Usage: coatcheck stats --store <url>',
+    );
+    assertUsageError(
+      await runCli(['list', '--store', 'memory:', 'extra']),
+      /unexpected argument "extra"/,
+      'Usage: coatcheck list --store <url> [--user <id>] [--limit <n>]',
+    );
+  });
+
+  test('options with a missing or extra value exit 2 instead of swallowing the next option', async () => {
+    const stats = 'Usage: coatcheck stats --store <url>';
+    assertUsageError(await runCli(['stats', '--store']), /--store needs a value: --store <url>/, stats);
+    assertUsageError(await runCli(['stats', '--store', '--json']), /--store needs a value/, stats);
+    assertUsageError(
+      await runCli(['stats', '--store', 'memory:', '--json=yes']),
+      /--json takes no value/,
+      stats,
+    );
+    assertUsageError(
+      await runCli(['list', '--store', 'memory:', '--limit', '1e3']),
+      /--limit must be a positive integer, got "1e3"/,
+      'Usage: coatcheck list --store <url> [--user <id>] [--limit <n>]',
+    );
+    const prefixed = await runCli(['stats', '--store', 'memory:', '--prefix=-x-', '--json']);
+    assert.equal(prefixed.code, 0, `an inline value may start with a dash: ${prefixed.stderr}`);
+  });
+
+  test('mistyped commands and options get a "did you mean"', async () => {
+    const general = 'Usage: coatcheck <command> --store <url> [options]';
+    assertUsageError(await runCli(['stts']), /unknown command "stts"; did you mean stats\?/, general);
+    assertUsageError(await runCli(['lsit', '--store', 'memory:']), /did you mean list\?/, general);
+    assertUsageError(await runCli(['REVOKE']), /did you mean revoke\?/, general);
+    assertUsageError(
+      await runCli(['list', '--store', 'memory:', '--usr', 'alice']),
+      /unknown option --usr; did you mean --user\?/,
+      'Usage: coatcheck list --store <url> [--user <id>] [--limit <n>]',
+    );
+    assertUsageError(
+      await runCli(['purge', '--store', 'memory:', '--dryrun']),
+      /unknown option --dryrun; did you mean --dry-run\?/,
+      'Usage: coatcheck purge --store <url> [--dry-run]',
+    );
+    assertUsageError(
+      await runCli(['--usr', 'alice', 'list']),
+      /unknown option --usr; did you mean --user\?/,
+      general,
+    );
+    assertUsageError(await runCli(['help', 'purg']), /unknown command "purg"; did you mean purge\?/, general);
   });
 
   test('--store falls back to COATCHECK_STORE', async () => {
@@ -135,9 +217,42 @@ describe('coatcheck CLI errors', () => {
     assert.equal(run.stdout, 'no live sessions\n');
   });
 
-  test('--help prints the usage and exits 0', async () => {
-    const run = await runCli(['--help']);
-    assert.equal(run.code, 0);
-    assert.match(run.stdout, /^Usage: coatcheck <command> --store <url>/);
+  test('--help, help and no command print every command and option, exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['help'], []]) {
+      const run = await runCli(args);
+      assert.equal(run.code, 0, args.join(' '));
+      assert.match(run.stdout, /^Usage: coatcheck <command> --store <url>/);
+      for (const command of ['stats', 'list', 'revoke', 'purge', 'migrate', 'help'])
+        assert.match(run.stdout, new RegExp(`\\n  ${command} +\\S`), `${command} is listed`);
+      assert.match(run.stdout, /--all +revoke: every session in the store/);
+      assert.equal(run.stderr, '');
+    }
+  });
+
+  test('help <command> and <command> --help print that command, with only its options', async () => {
+    const help = await runCli(['help', 'revoke']);
+    assert.equal(help.code, 0);
+    assert.match(
+      help.stdout,
+      /^Usage: coatcheck revoke --store <url> \(--user <id> \| --session <key> \| --all \[--yes\]\)\n/,
+    );
+    assert.match(help.stdout, /asks for confirmation unless\s+--yes/);
+    assert.match(help.stdout, /--yes +revoke --all: do not ask/);
+    assert.doesNotMatch(help.stdout, /--dry-run|--limit/, 'options of other commands are left out');
+    assert.equal((await runCli(['revoke', '--help'])).stdout, help.stdout);
+    const purge = await runCli(['help', 'purge']);
+    assert.match(purge.stdout, /^Usage: coatcheck purge --store <url> \[--dry-run\]\n/);
+    assert.match(purge.stdout, /--dry-run/);
+    assert.doesNotMatch(purge.stdout, /--session|--all/);
+  });
+
+  test('revoke --all on a store without scan refuses and says why (exit 1)', async (t) => {
+    const skip = await serviceSkipReason('memcached');
+    if (skip !== undefined) return t.skip(skip);
+    assertCleanFailure(
+      await runCli(['revoke', '--all', '--yes', '--store', serviceUrls.memcached], {}, 'yes\n'),
+      1,
+      /The "memcached" store cannot revoke every session \(it offers no scan to enumerate them; use --user <id>, or flush the server\)/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Runs the `coatcheck` CLI as a child process (through tsx, as in development) and captures its
- * output and exit code.
+ * output and exit code; `input` is piped to its stdin (else stdin is empty, as under cron).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -15,12 +15,18 @@ export interface CliRun {
 }
 
 /** Runs `coatcheck <args>`; never rejects on a non-zero exit. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
       env: { ...process.env, COATCHECK_STORE: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.on('error', () => {}); // the CLI may exit without reading its input
+    child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
