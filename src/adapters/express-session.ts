@@ -25,7 +25,7 @@ import { EXPRESS_STYLE_RESERVED, ExpressStyleSession } from './kit/express-style
 import { type UserIdOption, userIdResolver } from './kit/passport-user.ts';
 import { loadInput, nodeHeader, requestContext } from './kit/request.ts';
 import { SessionView } from './kit/session-view.ts';
-import { ViewSessions } from './kit/view-sessions.ts';
+import { viewSessions } from './kit/view-sessions.ts';
 
 /**
  * The data on `req.session`, for TypeScript (declaration merging, as with @types/express-session):
@@ -146,7 +146,7 @@ export function session(options: ExpressSessionOptions): ExpressSessionMiddlewar
       }
     }
   }
-  const committing = new ViewSessions(sessions);
+  const committing = viewSessions(sessions);
   const settings = {
     unset,
     userId: userIdResolver(options.userId),
@@ -169,7 +169,7 @@ export function session(options: ExpressSessionOptions): ExpressSessionMiddlewar
     let migration: MigrationStep | undefined;
     try {
       migration = options.migrate?.prepare(req, sessions.options.cookie);
-      handle = loadAndHold(committing, req, res, clientIp, next, migration?.settle);
+      handle = loadAndHold(committing.sessions, req, res, clientIp, next, migration?.settle);
     } catch (error) {
       next(error);
       return;

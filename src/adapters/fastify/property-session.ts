@@ -14,7 +14,7 @@ import { type UserIdOption, userIdResolver } from '../kit/passport-user.ts';
 import { loadInput, nodeHeader, requestContext } from '../kit/request.ts';
 import type { SessionCookie } from '../kit/session-cookie.ts';
 import { SessionView } from '../kit/session-view.ts';
-import { ViewSessions } from '../kit/view-sessions.ts';
+import { viewSessions } from '../kit/view-sessions.ts';
 
 type Callback = (error?: unknown) => void;
 
@@ -129,9 +129,9 @@ export function propertySessionOver(
     );
     return;
   }
-  const committing = new ViewSessions(sessions);
+  const committing = viewSessions(sessions);
   const settings = { unset: 'keep', userId: userIdResolver(options.userId) } as const;
-  ordinary(fastify, { sessions: committing }, (error) => {
+  ordinary(fastify, { sessions: committing.sessions }, (error) => {
     if (error !== undefined) {
       done(error);
       return;

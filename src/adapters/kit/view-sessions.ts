@@ -4,18 +4,11 @@
  * first saves the view's changes and commits every handle the view went through. Adapters hand it
  * to their ordinary machinery (the Express hold, the Fastify `onSend` hook, the Koa middleware),
  * which then needs no change to carry out a property-style session.
+ *
+ * It is a Proxy of the manager that replaces only `commit` and `commitSync`, so every other
+ * method, present or added later, is the manager's own.
  */
-import type {
-  CommitResult,
-  LoadHooks,
-  LoadInput,
-  Session,
-  SessionData,
-  SessionEventMap,
-  SessionEventName,
-  Sessions,
-  UserSession,
-} from '../../index.ts';
+import type { CommitResult, Session, SessionData, Sessions } from '../../index.ts';
 
 /** What commits a property-style session (SessionView implements it). */
 export interface ViewCommitter {
@@ -23,63 +16,41 @@ export interface ViewCommitter {
   commit(status: number): Promise<CommitResult>;
 }
 
-export class ViewSessions<Data extends SessionData = SessionData> implements Sessions<Data> {
-  readonly #inner: Sessions<Data>;
-  readonly #views = new WeakMap<object, ViewCommitter>();
-
-  constructor(inner: Sessions<Data>) {
-    this.#inner = inner;
-  }
-
-  /** The manager this one wraps. */
-  get inner(): Sessions<Data> {
-    return this.#inner;
-  }
-
-  get options(): Sessions<Data>['options'] {
-    return this.#inner.options;
-  }
-
-  get capabilities(): Sessions<Data>['capabilities'] {
-    return this.#inner.capabilities;
-  }
-
+/** The manager for the adapter's machinery, the one it wraps, and how to register a view. */
+export interface ViewSessions<Data extends SessionData = SessionData> {
+  /** The manager to give the ordinary adapter. */
+  readonly sessions: Sessions<Data>;
+  /** The manager it wraps (SessionView commits through it). */
+  readonly inner: Sessions<Data>;
   /** Commits through `view` whatever the adapter passes as `key` (a handle or a view object). */
-  attach(key: object, view: ViewCommitter): void {
-    this.#views.set(key, view);
-  }
+  attach(key: object, view: ViewCommitter): void;
+}
 
-  load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data> {
-    return this.#inner.load(input, hooks);
-  }
-
-  commitSync(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {
-    const view = this.#views.get(session);
-    return view === undefined ? this.#inner.commitSync(session, response) : view.commitSync(response.status);
-  }
-
-  commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult> {
-    const view = this.#views.get(session);
-    return view === undefined ? this.#inner.commit(session, response) : view.commit(response.status);
-  }
-
-  listUser(userId: string, options?: { readonly current?: Session<Data> }): Promise<UserSession[]> {
-    return this.#inner.listUser(userId, options);
-  }
-
-  revokeUser(userId: string, options?: { readonly except?: Session<Data> }): Promise<number> {
-    return this.#inner.revokeUser(userId, options);
-  }
-
-  revokeSession(userId: string, sessionId: string): Promise<boolean> {
-    return this.#inner.revokeSession(userId, sessionId);
-  }
-
-  on<E extends SessionEventName>(name: E, listener: (event: SessionEventMap[E]) => void): () => void {
-    return this.#inner.on(name, listener);
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
+export function viewSessions<Data extends SessionData>(inner: Sessions<Data>): ViewSessions<Data> {
+  const views = new WeakMap<object, ViewCommitter>();
+  const overrides = {
+    commitSync(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {
+      const view = views.get(session);
+      return view === undefined ? inner.commitSync(session, response) : view.commitSync(response.status);
+    },
+    commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult> {
+      const view = views.get(session);
+      return view === undefined ? inner.commit(session, response) : view.commit(response.status);
+    },
+  };
+  const bound = new Map<PropertyKey, unknown>();
+  const sessions = new Proxy(inner, {
+    get(target, property) {
+      if (property === 'commit' || property === 'commitSync') return overrides[property];
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      let method = bound.get(property);
+      if (method === undefined) {
+        method = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(property, method);
+      }
+      return method;
+    },
+  });
+  return { sessions, inner, attach: (key, view) => views.set(key, view) };
 }

@@ -14,7 +14,7 @@ import { EXPRESS_STYLE_RESERVED, ExpressStyleSession } from '../kit/express-styl
 import { type UserIdOption, userIdResolver } from '../kit/passport-user.ts';
 import { loadInput, requestContext } from '../kit/request.ts';
 import { SessionView } from '../kit/session-view.ts';
-import { ViewSessions } from '../kit/view-sessions.ts';
+import { viewSessions } from '../kit/view-sessions.ts';
 
 /** `ctx.session` under `propertySession()`: `null` once destroyed, or to destroy it (koa-session's idiom). */
 export type PropertySession<Data extends SessionData = SessionData> = ExpressStyleSession & Partial<Data>;
@@ -52,8 +52,8 @@ export function propertySessionOver<Data extends SessionData>(
   sessions: Sessions<Data>,
   options: PropertySessionOptions,
 ): Middleware<DefaultState, PropertySessionContext<Data>> {
-  const committing = new ViewSessions(sessions as unknown as Sessions);
-  const ordinary = session(committing, options);
+  const committing = viewSessions(sessions as unknown as Sessions);
+  const ordinary = session(committing.sessions, options);
   const recordIp = options.recordIp !== false;
   const settings = { unset: options.unset ?? 'destroy', userId: userIdResolver(options.userId) } as const;
   return function coatcheckKoaPropertySession(ctx, next) {
