@@ -38,6 +38,7 @@ const ENTRIES: ReadonlyArray<{ name: string; file: string; allowed: readonly str
   { name: 'coatcheck/node', file: 'src/adapters/node.ts', allowed: [] },
   { name: 'coatcheck/web', file: 'src/adapters/web.ts', allowed: [] },
   { name: 'coatcheck/express', file: 'src/adapters/express.ts', allowed: [] },
+  { name: 'coatcheck/express-session', file: 'src/adapters/express-session.ts', allowed: [] },
   { name: 'coatcheck/fastify', file: 'src/adapters/fastify.ts', allowed: [] },
   { name: 'coatcheck/hono', file: 'src/adapters/hono.ts', allowed: ['hono'] },
   { name: 'coatcheck/koa', file: 'src/adapters/koa.ts', allowed: [] },
