@@ -12,6 +12,7 @@ import { storeFromUrl } from '../src/stores/from-url.ts';
 import { sqliteStore } from '../src/stores/sqlite.ts';
 import type { DemoApp, DemoData } from './context.ts';
 import { route } from './router.ts';
+import { startTelemetry } from './telemetry.ts';
 import { openUsers } from './users.ts';
 
 /** Options of {@link createDemo}. */
@@ -24,6 +25,10 @@ export interface DemoOptions {
   readonly production?: boolean;
   /** The origin forms must come from. Default `http://<Host header>`. */
   readonly origin?: string;
+  /** The username allowed on `/admin`. Default `DEMO_ADMIN`, else `admin`. */
+  readonly adminName?: string;
+  /** How often the admin page's metrics are sampled (ms). Default 5000. */
+  readonly sampleEveryMs?: number;
 }
 
 /** A built demo: the server (not listening yet), what it was configured with, and `close()`. */
@@ -64,7 +69,17 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     rememberMe: '30d',
     cookie: { ...cookie, sameSite: 'lax', httpOnly: true, path: '/' },
   });
-  const app: DemoApp = { sessions, users, cookieName: cookie.name, storeLabel, origin: options.origin };
+  const telemetry = startTelemetry(sessions, options.sampleEveryMs);
+  const app: DemoApp = {
+    sessions,
+    users,
+    cookieName: cookie.name,
+    storeLabel,
+    origin: options.origin,
+    store,
+    telemetry,
+    adminName: options.adminName ?? process.env.DEMO_ADMIN ?? 'admin',
+  };
 
   const server = createServer(
     withSessions(sessions, (req, res, session) =>
@@ -77,6 +92,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     storeLabel,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await telemetry.close();
       await sessions.close();
       db.close();
     },

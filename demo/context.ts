@@ -2,8 +2,9 @@
  * What every demo handler receives, and the small response helpers they share.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Session, Sessions } from '../src/index.ts';
+import type { Session, Sessions, Store } from '../src/index.ts';
 import type { SafeHtml } from './html.ts';
+import type { DemoTelemetry } from './telemetry.ts';
 import type { Users } from './users.ts';
 
 /** The demo's session data: one cart of item names. Login state, flash and CSRF live in core's metadata. */
@@ -25,6 +26,12 @@ export interface DemoApp {
   readonly storeLabel: string;
   /** The origin forms must come from; `undefined` means `http://<Host header>`. */
   readonly origin: string | undefined;
+  /** The sessions' store, for the admin page's census of live sessions. */
+  readonly store: Store;
+  /** Metrics for `/metrics` and the admin page's charts. */
+  readonly telemetry: DemoTelemetry;
+  /** The username that may open the admin page (`DEMO_ADMIN`, default `admin`). */
+  readonly adminName: string;
 }
 
 /** One request. `form` is the parsed urlencoded body (empty for GET). */

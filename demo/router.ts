@@ -7,8 +7,10 @@ import { CsrfError, verifyCsrf } from '../src/index.ts';
 import { type Ctx, expectedOrigin, sendHtml } from './context.ts';
 import { html } from './html.ts';
 import { page, pageWithoutSession } from './layout.ts';
+import { showAdmin } from './pages/admin.ts';
 import { login, logout, register, showLogin, showRegister } from './pages/auth.ts';
 import { addToCart, removeFromCart, showCart } from './pages/cart.ts';
+import { showHealth, showMetrics } from './pages/ops.ts';
 import { revokeOne, revokeOthers, showSessions } from './pages/sessions.ts';
 import { cookieValue } from './store-panel.ts';
 
@@ -26,6 +28,9 @@ const ROUTES: Record<string, Handler> = {
   'GET /sessions': showSessions,
   'POST /sessions/revoke': revokeOne,
   'POST /sessions/revoke-others': revokeOthers,
+  'GET /admin': showAdmin,
+  'GET /metrics': showMetrics,
+  'GET /health': showHealth,
 };
 
 const MAX_BODY_BYTES = 16 * 1024;

@@ -44,5 +44,18 @@ th,td{text-align:left;padding:.45rem .4rem;border-bottom:1px solid #eef0f5;verti
 .panel dd{margin:0;overflow-wrap:anywhere}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem}
 pre{background:#f4f5f8;border-radius:6px;padding:.5rem;overflow:auto;margin:.4rem 0 0;white-space:pre-wrap;word-break:break-all}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.75rem;margin:.5rem 0 1rem}
+.chart{margin:0;border:1px solid #eef0f5;border-radius:8px;padding:.5rem .6rem}
+.chart figcaption{font-size:.88rem;display:flex;gap:.35rem;align-items:baseline}
+.chart figcaption strong{margin-left:auto;font-size:1.05rem}
+.chart svg{display:block;margin:.3rem 0 .1rem;fill:#2b59c3}
+.chart .axis{stroke:#b9c0cf;stroke-width:1}
+.chart p{margin:0}
+.health{border-radius:8px;padding:.5rem .8rem;margin:0 0 .5rem}
+.health.ok{background:#e5f5ea;border:1px solid #9fd3ae}
+.health.degraded{background:#fff6e0;border:1px solid #e7c66b}
+.health.down{background:#fdecec;border:1px solid #eea9a9}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.totals{max-width:28rem}
 @media (max-width:600px){.sessions thead{display:none}.sessions tr{display:block;border-bottom:1px solid #dde1ea;padding:.4rem 0}.sessions td{display:block;border:0;padding:.1rem 0}.sessions td[data-label]::before{content:attr(data-label) ": ";color:#5d667a}}
 `;

@@ -23,7 +23,7 @@ export const SECTIONS: Record<string, readonly string[]> = {
     'docs/stores/cache.md',
   ],
   adapters: ['docs/adapters.md', 'docs/migrating-from-express-session.md'],
-  tools: ['docs/demo.md', 'docs/cli.md'],
+  tools: ['docs/demo.md', 'docs/cli.md', 'docs/observability.md'],
 };
 
 /** How many levels a section's headings go down (2 unless named): install is a README `##` section itself. */

@@ -29,7 +29,8 @@ export {
   StoreUnavailableError,
   UnsupportedError,
 } from './core/errors.ts';
-export type { SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
+export type { CsrfRefusal, SessionEvent, SessionEventMap, SessionEventName } from './core/events.ts';
+export type { HealthOptions, HealthReport, StoreProbe } from './core/health.ts';
 export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
 export { ReauthenticationRequiredError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
@@ -51,6 +52,7 @@ export type {
   StoreRotation,
   StoreScanOptions,
   StoreScanPage,
+  StoreTiers,
   StoreTouch,
   UserLimit,
 } from './core/store.ts';

@@ -20,6 +20,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 const DRIVERS = ['better-sqlite3', 'ioredis', 'redis', '@redis/client', 'pg', 'mysql2', 'memcache-client'];
 const FRAMEWORKS = ['express', 'express4', 'fastify', 'hono', '@hono/node-server', 'koa', 'koa2'];
+/** Optional peers that only their own entry point may load. */
+const OPTIONAL = ['@opentelemetry/api'];
 
 /** Entry points and the one framework each may load. */
 const ENTRIES: ReadonlyArray<{ name: string; file: string; allowed: readonly string[] }> = [
@@ -30,6 +32,7 @@ const ENTRIES: ReadonlyArray<{ name: string; file: string; allowed: readonly str
   { name: 'coatcheck/fastify', file: 'src/adapters/fastify.ts', allowed: [] },
   { name: 'coatcheck/hono', file: 'src/adapters/hono.ts', allowed: ['hono'] },
   { name: 'coatcheck/koa', file: 'src/adapters/koa.ts', allowed: [] },
+  { name: 'coatcheck/otel', file: 'src/otel.ts', allowed: ['@opentelemetry/api'] },
 ];
 
 // Runs in the loader thread: appends every resolved URL to the log file, synchronously, so the
@@ -90,12 +93,17 @@ describe('import graph', () => {
     assert.ok(packages.has('@hono/node-server'));
   });
 
+  it('the recorder sees @opentelemetry/api when coatcheck/otel imports it', async () => {
+    const { packages } = await loadedBy('src/otel.ts', dir);
+    assert.ok(packages.has('@opentelemetry/api'), `not seen in ${[...packages].join(', ')}`);
+  });
+
   for (const entry of ENTRIES) {
     it(`${entry.name} loads no driver and no other framework`, async () => {
       const { packages, modules } = await loadedBy(entry.file, dir);
       assert.ok(modules > 0, 'the recorder saw the entry point load');
       for (const driver of DRIVERS) assert.ok(!packages.has(driver), `${entry.name} loaded ${driver}`);
-      for (const framework of FRAMEWORKS) {
+      for (const framework of [...FRAMEWORKS, ...OPTIONAL]) {
         if (entry.allowed.includes(framework)) continue;
         assert.ok(!packages.has(framework), `${entry.name} loaded ${framework}`);
       }

@@ -41,6 +41,12 @@ export const VARIANTS: readonly VariantInfo[] = [
     versus: 'express-session-redis',
     ours: true,
   },
+  {
+    id: 'express-coatcheck-redis-otel',
+    title: 'express + coatcheck (redis) + coatcheck/otel, SDK in-memory',
+    counted: 'redis',
+    ours: true,
+  },
   { id: 'express-coatcheck-sqlite', title: 'express + coatcheck (sqlite)', counted: 'local', ours: true },
   { id: 'express-coatcheck-postgres', title: 'express + coatcheck (postgres)', counted: 'local', ours: true },
   { id: 'fastify', title: 'fastify (no session)', counted: 'none' },
@@ -58,6 +64,12 @@ export const VARIANTS: readonly VariantInfo[] = [
     title: 'fastify + coatcheck (redis)',
     counted: 'redis',
     versus: 'fastify-session-redis',
+    ours: true,
+  },
+  {
+    id: 'fastify-coatcheck-redis-otel',
+    title: 'fastify + coatcheck (redis) + coatcheck/otel, SDK in-memory',
+    counted: 'redis',
     ours: true,
   },
 ];

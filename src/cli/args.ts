@@ -34,6 +34,9 @@ export interface CliArgs {
   readonly timeoutMs: number;
   readonly table: string | undefined;
   readonly prefix: string | undefined;
+  /** `stats --watch`: sample again every `intervalMs` until Ctrl-C. */
+  readonly watch: boolean;
+  readonly intervalMs: number;
 }
 
 /** Help to print: the whole usage (`command` undefined) or one command's. */
@@ -165,6 +168,15 @@ export function parseCli(
   if (command === 'revoke' && targets !== 1)
     throw new UsageError('revoke needs exactly one of --user <id>, --session <key> or --all', command);
   if (values.yes === true && !all) throw new UsageError('--yes only applies to revoke --all', command);
+  const watch = values.watch === true;
+  if (text('interval') !== undefined && !watch)
+    throw new UsageError('--interval only applies to stats --watch', command);
+  const interval = Number(text('interval') ?? 2);
+  if (!Number.isFinite(interval) || interval < 0.1 || interval > 86_400)
+    throw new UsageError(
+      `--interval must be a number of seconds from 0.1 to 86400, got "${text('interval')}"`,
+      command,
+    );
   return {
     command,
     store,
@@ -178,5 +190,7 @@ export function parseCli(
     timeoutMs: positiveInt('timeout', text('timeout'), 5000, command),
     table: text('table'),
     prefix: text('prefix'),
+    watch,
+    intervalMs: Math.round(interval * 1000),
   };
 }

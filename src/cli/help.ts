@@ -42,7 +42,21 @@ export const OPTIONS = {
   },
   yes: { type: 'boolean', text: 'revoke --all: do not ask for confirmation', only: ['revoke'] },
   'dry-run': { type: 'boolean', text: 'purge: only count the expired sessions', only: ['purge'] },
-  json: { type: 'boolean', text: 'machine-readable output on stdout' },
+  json: {
+    type: 'boolean',
+    text: 'machine-readable output on stdout (stats --watch: one JSON line per sample)',
+  },
+  watch: {
+    type: 'boolean',
+    text: 'stats: refresh every --interval seconds until Ctrl-C',
+    only: ['stats'],
+  },
+  interval: {
+    type: 'string',
+    value: '<s>',
+    text: 'stats --watch: seconds between samples, 0.1 to 86400 (default 2)',
+    only: ['stats'],
+  },
   limit: { type: 'string', value: '<n>', text: 'rows shown by list (default 100)', only: ['list'] },
   timeout: { type: 'string', value: '<ms>', text: 'give up on a store that does not answer (default 5000)' },
   table: { type: 'string', value: '<name>', text: 'SQL table name (default coatcheck_sessions)' },
@@ -63,7 +77,7 @@ interface CommandSpec {
 
 const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
   stats: {
-    usage: '--store <url>',
+    usage: '--store <url> [--watch [--interval <s>]]',
     summary: 'count, expired count, per-user top 10, round-trip latency',
     details:
       'How many sessions the store holds, how many are expired but not yet purged, the 10 users with\nthe most live sessions (stores with scan), and the median of 5 round trips.',

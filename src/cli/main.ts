@@ -11,13 +11,14 @@ import { list, migrate, type Output, purge, revoke, stats } from './commands.ts'
 import { type Connection, connect } from './connect.ts';
 import { commandHelp, USAGE } from './help.ts';
 import { NotConfirmedError, revokeAll } from './revoke-all.ts';
+import { STREAMED, watchStats } from './watch.ts';
 
 async function run(args: CliArgs): Promise<Output> {
   const connection: Connection = await connect(args, args.command !== 'migrate');
   try {
     switch (args.command) {
       case 'stats':
-        return await stats(connection);
+        return args.watch ? await watchStats(connection, args, process.stdout) : await stats(connection);
       case 'list':
         return await list(connection, args);
       case 'revoke':
@@ -64,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = parsed;
   try {
     const output = await run(args);
+    if (output === STREAMED) return 0;
     process.stdout.write(args.json ? `${JSON.stringify(output.json)}\n` : `${output.text}\n`);
     return 0;
   } catch (error) {

@@ -4,7 +4,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { CsrfError } from './errors.ts';
-import type { Session, SessionData } from './session.ts';
+import type { CsrfRefusal } from './events.ts';
+import { type Session, type SessionData, sessionState } from './session.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
@@ -33,17 +34,29 @@ export async function verifyCsrf<Data extends SessionData>(
 ): Promise<void> {
   if (SAFE_METHODS.has(request.method.toUpperCase())) return;
   if (request.secFetchSite === 'cross-site')
-    throw new CsrfError('Cross-site request refused (Sec-Fetch-Site: cross-site).');
+    throw refuse(session, 'cross_site', 'Cross-site request refused (Sec-Fetch-Site: cross-site).');
   if (request.origin && request.expectedOrigin !== undefined && request.origin !== request.expectedOrigin) {
-    throw new CsrfError(`Request from origin ${request.origin} refused; expected ${request.expectedOrigin}.`);
+    throw refuse(
+      session,
+      'origin',
+      `Request from origin ${request.origin} refused; expected ${request.expectedOrigin}.`,
+    );
   }
   const expected = await session.existingCsrfToken();
   const given = request.token ?? '';
-  if (expected === undefined || given.length !== expected.length) {
-    throw new CsrfError('Missing or invalid CSRF token.');
-  }
-  if (!timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
-    throw new CsrfError('Missing or invalid CSRF token.');
+  if (
+    expected === undefined ||
+    given.length !== expected.length ||
+    !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+  )
+    throw refuse(session, 'token', 'Missing or invalid CSRF token.');
+}
+
+/** The error for a refused request, reported first (`csrf_refused` event, telemetry). */
+function refuse(session: Session<SessionData>, reason: CsrfRefusal, message: string): CsrfError {
+  const state = sessionState(session);
+  state.runtime.reportCsrfRefusal(state, reason);
+  return new CsrfError(message);
 }
 
 /** Options of the adapters' opt-in CSRF middleware. */

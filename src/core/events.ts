@@ -32,6 +32,11 @@ export interface SessionEventMap {
    * User-Agent than at login). The request got a fresh session; the stored one is untouched.
    */
   anomaly: SessionEvent & { readonly reason: 'user_agent' };
+  /**
+   * `verifyCsrf` refused a request: `cross_site` (Sec-Fetch-Site), `origin` (another Origin than
+   * the expected one) or `token` (missing or wrong CSRF token). The request was not carried out.
+   */
+  csrf_refused: SessionEvent & { readonly reason: CsrfRefusal };
   /** A store call failed or timed out. */
   store_unavailable: SessionEvent & { readonly operation: string; readonly error: Error };
   /**
@@ -49,6 +54,9 @@ export interface SessionEventMap {
 }
 
 export type SessionEventName = keyof SessionEventMap;
+
+/** Why `verifyCsrf` refused a request. */
+export type CsrfRefusal = 'cross_site' | 'origin' | 'token';
 
 /** What every event carries. */
 export interface SessionEvent {

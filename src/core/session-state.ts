@@ -7,6 +7,7 @@
 import type { CodecLimits } from './codec.ts';
 import type { ValueCipher } from './encryption.ts';
 import { StoreUnavailableError } from './errors.ts';
+import type { CsrfRefusal } from './events.ts';
 import { META, type PresentedTicket, type RequestMeta } from './session-types.ts';
 import { type Pending, SessionValues } from './session-values.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
@@ -29,6 +30,8 @@ export interface SessionRuntime {
   reportAnomaly(session: SessionState, record: StoreRecord, reason: 'user_agent'): void;
   /** A session was used after its commit: report it once (the caller's promise rejects anyway). */
   reportLateUse(session: SessionState, operation: string, error: Error): void;
+  /** `verifyCsrf` refused a request made with this session: report it (the check throws anyway). */
+  reportCsrfRefusal(session: SessionState, reason: CsrfRefusal): void;
   /** The early `maxSessionsPerUser` check of `login()` with `onLimit: 'reject'` (the store enforces it again, atomically). */
   checkSessionLimit(session: SessionState, userId: string): Promise<void>;
   /** Ends the session at `key` (and what it was rotated to). */

@@ -9,7 +9,8 @@ import { type CommitResult, type CommitRuntime, commitSession, commitWithoutStor
 import { decideCommit } from './commit-decision.ts';
 import { commitState } from './commit-plan.ts';
 import { SessionLimitError, StoreUnavailableError, UnsupportedError } from './errors.ts';
-import { type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
+import { type CsrfRefusal, type SessionEventMap, type SessionEventName, SessionEvents } from './events.ts';
+import { checkHealth, type HealthOptions, type HealthReport } from './health.ts';
 import { expiryReason } from './lifetime.ts';
 import { type ResolvedOptions, resolveOptions, type SessionsOptions } from './options.ts';
 import { openSession, type Session, sessionState } from './session.ts';
@@ -17,6 +18,7 @@ import type { SessionRuntime, SessionState } from './session-state.ts';
 import { META, type SessionData } from './session-types.ts';
 import { type Store, type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
 import { callStore } from './store-call.ts';
+import { commitLabel, type Telemetry } from './telemetry.ts';
 import { type LoadInput, readTicket } from './ticket-reader.ts';
 import { generateToken } from './token.ts';
 import { warn } from './warn.ts';
@@ -80,6 +82,18 @@ export interface Sessions<Data extends SessionData = SessionData> {
   revokeUser(userId: string, options?: { readonly except?: Session<Data> }): Promise<number>;
   /** Deletes one session of a user, by the `sessionId` from `listUser`. Returns false if it was not theirs. */
   revokeSession(userId: string, sessionId: string): Promise<boolean>;
+  /**
+   * A readiness check: one cheap store round trip (a `get` of a random key that cannot exist) under
+   * a deadline, the store's capabilities, and for a caching tier each of its front and back.
+   * Never throws: a failed or slow store is reported as `status: 'down'` (`'degraded'` when only a
+   * cache tier's front failed, since reads then fall back to the back store).
+   * @example
+   * app.get('/health', async (_req, res) => {
+   *   const report = await sessions.health({ timeout: '500ms' });
+   *   res.status(report.status === 'down' ? 503 : 200).json(report);
+   * });
+   */
+  health(options?: HealthOptions): Promise<HealthReport>;
   /** Subscribes to an audit event; returns the unsubscribe function. */
   on<E extends SessionEventName>(name: E, listener: (event: SessionEventMap[E]) => void): () => void;
   /** Waits for commits in flight, then closes the store. */
@@ -94,6 +108,20 @@ export function createSessions<
   return new SessionManager<Data>(resolveOptions(options));
 }
 
+let setTelemetry: (manager: SessionManager<SessionData>, telemetry: Telemetry | undefined) => void;
+
+/**
+ * @internal Attaches (or, with `undefined`, detaches) an instrumentation; for `coatcheck/otel`.
+ * Exported from no entry point.
+ * @throws TypeError when `sessions` did not come from `createSessions`.
+ */
+export function attachTelemetry(sessions: Sessions<never>, telemetry: Telemetry | undefined): void {
+  if (!(sessions instanceof SessionManager)) {
+    throw new TypeError('Expected the session manager returned by createSessions().');
+  }
+  setTelemetry(sessions, telemetry);
+}
+
 class SessionManager<Data extends SessionData> implements Sessions<Data>, SessionRuntime, CommitRuntime {
   readonly options: ResolvedOptions;
   readonly capabilities: StoreCapabilities;
@@ -103,6 +131,14 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly bindUserAgent: boolean;
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** The attached instrumentation; undefined (the hot path: one check per call) when none is. */
+  #telemetry: Telemetry | undefined = undefined;
+
+  static {
+    setTelemetry = (manager, telemetry) => {
+      manager.#telemetry = telemetry;
+    };
+  }
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -136,20 +172,51 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   }
 
   commitSync(session: Session<Data>, response: { readonly status: number }): CommitResult | undefined {
-    return commitWithoutStore(this.options, sessionState(session), response.status);
+    const state = sessionState(session);
+    const result = commitWithoutStore(this.options, state, response.status);
+    if (result !== undefined && this.#telemetry !== undefined) {
+      this.#telemetry.committed(commitLabel(result.decision, state.destroyed), undefined);
+    }
+    return result;
   }
 
   commit(session: Session<Data>, response: { readonly status: number }): Promise<CommitResult> {
-    const work = commitSession(this, sessionState(session), response.status);
+    const state = sessionState(session);
+    const work = commitSession(this, state, response.status);
     this.#inFlight.add(work);
-    const forget = () => this.#inFlight.delete(work);
-    work.then(forget, forget);
+    const telemetry = this.#telemetry;
+    if (telemetry === undefined) {
+      const forget = () => this.#inFlight.delete(work);
+      work.then(forget, forget);
+    } else {
+      work.then(
+        (result) => {
+          this.#inFlight.delete(work);
+          telemetry.committed(commitLabel(result.decision, state.destroyed), undefined);
+        },
+        (error: unknown) => {
+          this.#inFlight.delete(work);
+          telemetry.committed(undefined, error);
+        },
+      );
+    }
     return work;
+  }
+
+  health(options?: HealthOptions): Promise<HealthReport> {
+    return checkHealth(this.options, this.capabilities, options);
   }
 
   call<T>(operation: string, run: (store: Store) => Promise<T>): Promise<T> {
     const store = this.options.store;
-    const call = callStore(store.name, operation, this.options.storeTimeoutMs, () => run(store));
+    const timeoutMs = this.options.storeTimeoutMs;
+    const telemetry = this.#telemetry;
+    const call =
+      telemetry === undefined
+        ? callStore(store.name, operation, timeoutMs, () => run(store))
+        : telemetry.storeCall(store.name, operation, () =>
+            callStore(store.name, operation, timeoutMs, () => run(store)),
+          );
     // Hot path: no extra promise per store call unless someone listens for outages.
     if (!this.#events.has('store_unavailable')) return call;
     return call.catch((error: unknown) => {
@@ -221,6 +288,17 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
       type: 'anomaly',
       sessionId: this.#sessionIdOf(session),
       userId: record.userId,
+      at: this.now(),
+      reason,
+    });
+  }
+
+  reportCsrfRefusal(session: SessionState, reason: CsrfRefusal): void {
+    if (!this.#events.has('csrf_refused')) return;
+    this.#events.emit('csrf_refused', {
+      type: 'csrf_refused',
+      sessionId: this.#sessionIdOf(session),
+      userId: session.userIdOrNull(),
       at: this.now(),
       reason,
     });

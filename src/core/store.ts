@@ -264,6 +264,25 @@ export interface Store {
    * @throws ConfigError (`COATCHECK_CONFIG`) when `limit` is not a positive integer.
    */
   scan?(options: StoreScanOptions): Promise<StoreScanPage>;
+
+  /**
+   * Set by a caching tier (`coatcheck/stores/cache`): the stores it is made of, for health checks
+   * and telemetry. Core never calls them for sessions; every session call goes to the tier itself.
+   */
+  readonly tiers?: StoreTiers;
+}
+
+/** The parts of a caching tier and how its reads went. */
+export interface StoreTiers {
+  /** The fast store read first. */
+  readonly front: Store;
+  /** The durable store, the source of truth. */
+  readonly back: Store;
+  /**
+   * Reads since the tier was created: `hits` answered by the front, `misses` that went to the back
+   * (front empty, stale, failing or bypassed). Monotonic counters, cheap to read at any time.
+   */
+  lookups(): { readonly hits: number; readonly misses: number };
 }
 
 /** The optional capabilities a store offers, detected once. */

@@ -109,11 +109,21 @@ export function cacheStore(options: CacheStoreOptions): Store {
     return (await listByUser(userId)).map((entry) => entry.key);
   };
 
+  // How reads went, for health checks and telemetry (`store.tiers.lookups()`): a read the front
+  // did not answer went to the back store (a miss); every other read was a hit.
+  let reads = 0;
+  let misses = 0;
+
   const store: Store = {
     name: `cache(${front.name}→${back.name})`,
+    tiers: { front, back, lookups: () => ({ hits: reads - misses, misses }) },
     ...(back.reportsExpired === true ? { reportsExpired: true } : {}),
     get(key) {
-      return tier.read(key, () => back.get(key));
+      reads++;
+      return tier.read(key, () => {
+        misses++;
+        return back.get(key);
+      });
     },
     async create(key, record: NewStoreRecord, limit?: UserLimit) {
       // Keys are fresh random tokens: no front entry can exist for a key the back store lacks.

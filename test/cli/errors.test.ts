@@ -110,7 +110,7 @@ describe('coatcheck CLI errors', () => {
     assertUsageError(
       await runCli(['stats']),
       /--store <url> is required/,
-      'Usage: coatcheck stats --store <url>',
+      'Usage: coatcheck stats --store <url> [--watch [--interval <s>]]',
     );
     assertUsageError(
       await runCli(['frobnicate', '--store', 'memory:']),
@@ -135,12 +135,12 @@ describe('coatcheck CLI errors', () => {
     assertUsageError(
       await runCli(['stats', '--store', 'memory:', '--bogus']),
       /coatcheck: unknown option --bogus\n/,
-      'Usage: coatcheck stats --store <url>',
+      'Usage: coatcheck stats --store <url> [--watch [--interval <s>]]',
     );
     assertUsageError(
       await runCli(['stats', '--store', 'memory:', '--limit', '5']),
       /--limit only applies to list/,
-      'Usage: coatcheck stats --store <url>',
+      'Usage: coatcheck stats --store <url> [--watch [--interval <s>]]',
     );
     assertUsageError(
       await runCli(['list', '--store', 'memory:', 'extra']),
@@ -150,7 +150,7 @@ describe('coatcheck CLI errors', () => {
   });
 
   test('options with a missing or extra value exit 2 instead of swallowing the next option', async () => {
-    const stats = 'Usage: coatcheck stats --store <url>';
+    const stats = 'Usage: coatcheck stats --store <url> [--watch [--interval <s>]]';
     assertUsageError(await runCli(['stats', '--store']), /--store needs a value: --store <url>/, stats);
     assertUsageError(await runCli(['stats', '--store', '--json']), /--store needs a value/, stats);
     assertUsageError(

@@ -3,7 +3,8 @@
  * options every coatcheck variant shares (plain-http cookie named like the others' cookies).
  */
 
-import { createSessions, type Sessions, type Store } from 'coatcheck';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createSessions, type SessionData, type Sessions, type Store } from 'coatcheck';
 import { createClient } from 'redis';
 import { countingStore } from '../counters.ts';
 import { type BenchContext, COOKIE_NAME } from '../variant.ts';
@@ -11,6 +12,16 @@ import { type BenchContext, COOKIE_NAME } from '../variant.ts';
 /** coatcheck's session manager on `store`, with defaults except a cookie that works on plain http. */
 export function benchSessions(store: Store): Sessions<{ count?: number }> {
   return createSessions<{ count?: number }>({ store, cookie: { name: COOKIE_NAME, secure: false } });
+}
+
+/**
+ * What an instrumented variant adds (shared-otel.ts builds it; loaded only by the `-otel`
+ * variants, so the others never load the SDK or install its context manager).
+ */
+export interface Instrumented {
+  sessions<D extends SessionData>(sessions: Sessions<D>): Sessions<D>;
+  listener<L extends (req: IncomingMessage, res: ServerResponse) => void>(listener: L): L;
+  close(): Promise<void>;
 }
 
 /** A store plus what closing the variant must also release. */
