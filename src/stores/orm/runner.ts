@@ -39,6 +39,11 @@ export interface OrmRunner {
   readonly sync?: {
     readonly run: OrmRunSync;
     immediateTransaction<T>(body: (run: OrmRunSync) => T): T;
+    /**
+     * Whether the app has a transaction open on the connection (a `BEGIN` it sent itself): a
+     * statement sent now would run inside it, so the store waits for it to end first.
+     */
+    appTransactionOpen(): boolean;
   };
 }
 

@@ -253,12 +253,17 @@ function sqliteClient(runner: OrmRunner, table: string): SqliteClient {
   });
   const { sync } = runner;
   if (sync !== undefined) {
+    /** Runs `call` now, or once the app's own transaction on the connection has ended. */
+    const outside = <T>(call: () => T): T | Promise<T> =>
+      sync.appTransactionOpen() ? untilNoAppTransaction(sync.appTransactionOpen).then(call) : call();
     return {
-      exec: (name: SqliteStatementName, values) => outcome(sync.run(sql[name], values)),
+      exec: (name: SqliteStatementName, values) => outside(() => outcome(sync.run(sql[name], values))),
       // better-sqlite3 under the ORM: a synchronous BEGIN IMMEDIATE transaction.
       transaction: (steps) =>
-        sync.immediateTransaction((q) =>
-          runStepsSync(steps(), ({ name, values }): SqliteOutcome => outcome(q(sql[name], values))),
+        outside(() =>
+          sync.immediateTransaction((q) =>
+            runStepsSync(steps(), ({ name, values }): SqliteOutcome => outcome(q(sql[name], values))),
+          ),
         ),
     };
   }
@@ -271,4 +276,13 @@ function sqliteClient(runner: OrmRunner, table: string): SqliteClient {
         return runStepsAsync(steps(), async ({ name, values }) => outcome(await q(sql[name], values)));
       }),
   };
+}
+
+/**
+ * Resolves once `open()` is false, checking every millisecond: one connection shared with the
+ * app cannot run our statement while the app's own transaction is open without joining it.
+ * Core's store deadline bounds the wait.
+ */
+async function untilNoAppTransaction(open: () => boolean): Promise<void> {
+  while (open()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
