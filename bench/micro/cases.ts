@@ -7,8 +7,12 @@ import { type CommitState, decideCommit } from 'coatcheck';
 import * as cookie from 'cookie';
 import signature from 'cookie-signature';
 import { decodeValue, encodeValue } from '../../dist/core/codec.js';
+import { constantTimeEqual } from '../../dist/core/constant-time.js';
 import { readCookie } from '../../dist/core/cookie.js';
 import { decodeTicket, encodeTicket, generateToken, storeKeyFor } from '../../dist/core/token.js';
+import type { PlatformCrypto } from '../../dist/platform/contracts.js';
+import * as nodePlatform from '../../dist/platform/crypto-node.js';
+import * as portablePlatform from '../../dist/platform/crypto-web.js';
 
 /** One comparison: a coatcheck case and (optionally) the baseline it is measured against. */
 export interface MicroCase {
@@ -60,6 +64,40 @@ const smallText = encodeValue(small);
 const richText = encodeValue(rich);
 const smallJson = JSON.stringify(small);
 const richJson = JSON.stringify(rich);
+
+// #platform/crypto, both variants on the same inputs: Node's (what Node, Bun and Deno load) and the
+// portable one (what workerd, the edge runtime and browsers load), for the operations core runs per
+// request: store-key hash, ticket sign and verify, value seal and open.
+const encryptionKey = randomBytes(32);
+const sealedValue = JSON.stringify(rich);
+function platformOps(platform: PlatformCrypto) {
+  const signer = platform.hmacSha256Base64Url(secret);
+  const cipher = platform.aes256Gcm(encryptionKey);
+  const [iv, body, tag] = cipher.seal(sealedValue, 'cart');
+  const signature = signedTicket.slice(44);
+  return {
+    hash: () => platform.sha256Base64Url(token),
+    sign: () => signer(token),
+    verify: () => constantTimeEqual(signature, signer(token)),
+    seal: () => cipher.seal(sealedValue, 'cart'),
+    open: () => cipher.open(iv, body, tag, 'cart'),
+  };
+}
+const nodeOps = platformOps(nodePlatform);
+const portableOps = platformOps(portablePlatform);
+const PLATFORM_CASES: readonly MicroCase[] = (
+  [
+    ['hash', 'SHA-256 of a token, base64url (store key)'],
+    ['sign', 'HMAC-SHA-256 of a token, base64url (signed ticket)'],
+    ['verify', 'HMAC-SHA-256 + constant-time compare (signed ticket)'],
+    ['seal', `AES-256-GCM seal of a ${sealedValue.length}-byte value`],
+    ['open', `AES-256-GCM open of a ${sealedValue.length}-byte value`],
+  ] as const
+).map(([op, what]) => ({
+  group: `#platform/crypto ${op}: node vs portable`,
+  ours: { name: `node:crypto: ${what}`, fn: nodeOps[op] },
+  theirs: { name: `@noble (portable): ${what}`, fn: portableOps[op] },
+}));
 
 const readState: CommitState = {
   ticket: 'valid',
@@ -138,4 +176,5 @@ export const CASES: readonly MicroCase[] = [
     group: 'store key hashing',
     ours: { name: 'storeKeyFor (SHA-256, base64url)', fn: () => storeKeyFor(token, 'sess:') },
   },
+  ...PLATFORM_CASES,
 ];

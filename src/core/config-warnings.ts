@@ -1,9 +1,12 @@
 /**
  * Start-up warnings for configurations that work but weaken sessions. Each is emitted through
- * `process.emitWarning` with a stable `COATCHECK_*` code, once per process per code, so a test
- * suite or a multi-tenant app creating many managers is not flooded. Configurations that cannot
- * work at all (SameSite=None or Partitioned without Secure) are ConfigErrors in options.ts instead.
+ * warn.ts (`process.emitWarning` where it exists, else `console.warn`) with a stable `COATCHECK_*`
+ * code, once per process per code, so a test suite or a multi-tenant app creating many managers is
+ * not flooded. Configurations that cannot work at all (SameSite=None or Partitioned without
+ * Secure) are ConfigErrors in options.ts instead.
  */
+import { nodeEnv } from '#platform/env';
+import { warn } from './warn.ts';
 
 /** Codes of the start-up warnings (`warning.code`). */
 export const WarningCodes = {
@@ -23,7 +26,7 @@ const emitted = new Set<WarningCode>();
 export function warnOnce(code: WarningCode, message: string): void {
   if (emitted.has(code)) return;
   emitted.add(code);
-  process.emitWarning(message, { type: 'CoatcheckWarning', code });
+  warn(message, code);
 }
 
 /** What the checks read of the resolved options (declared here, so options.ts can import this module). */
@@ -32,9 +35,16 @@ export interface CheckedOptions {
   readonly store: { readonly name: string };
 }
 
-/** Checks resolved options and warns about each dangerous choice (see {@link WarningCodes}). */
-export function warnAboutDangerousConfig(options: CheckedOptions, absoluteDisabled: boolean): void {
-  const env = process.env.NODE_ENV;
+/**
+ * Checks resolved options and warns about each dangerous choice (see {@link WarningCodes}).
+ * `env` is the app's NODE_ENV; by default what the runtime tells without asking for a permission
+ * (`#platform/env`), so Deno without `--allow-env` loads and gets the production-safe reading.
+ */
+export function warnAboutDangerousConfig(
+  options: CheckedOptions,
+  absoluteDisabled: boolean,
+  env: string | undefined = nodeEnv(),
+): void {
   if (options.cookie !== undefined && !options.cookie.secure && env !== 'development') {
     warnOnce(
       WarningCodes.INSECURE_COOKIE,

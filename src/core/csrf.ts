@@ -2,7 +2,7 @@
  * CSRF protection for cookie sessions: a synchronizer token bound to the session (renewed at
  * login), plus a Fetch Metadata / Origin check for unsafe methods. Both must pass.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.ts';
 import { CsrfError } from './errors.ts';
 import type { CsrfRefusal } from './events.ts';
 import { type Session, type SessionData, sessionState } from './session.ts';
@@ -43,13 +43,11 @@ export async function verifyCsrf<Data extends SessionData>(
     );
   }
   const expected = await session.existingCsrfToken();
-  const given = request.token ?? '';
-  if (
-    expected === undefined ||
-    given.length !== expected.length ||
-    !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-  )
+  // Compared as text: a same-length token with multi-byte characters is refused like any other
+  // wrong token (comparing UTF-8 bytes of unequal lengths threw a RangeError, a 500).
+  if (expected === undefined || !constantTimeEqual(request.token ?? '', expected)) {
     throw refuse(session, 'token', 'Missing or invalid CSRF token.');
+  }
 }
 
 /** The error for a refused request, reported first (`csrf_refused` event, telemetry). */

@@ -8,9 +8,10 @@
  * deadline order: the timer is armed for the oldest pending call and, when it fires, expires calls
  * from the front until it meets one still within its time. Each call costs a Set insert and delete
  * (and a ref/unref of the one timer when the queue fills or empties).
- * The monotonic clock is used, so a wall-clock jump neither fires nor delays a deadline.
+ * The monotonic clock (the global `performance`) is used, so a wall-clock jump neither fires nor
+ * delays a deadline. Timers may be numbers (workerd, the edge runtime): see timers.ts.
  */
-import { performance } from 'node:perf_hooks';
+import { refTimer, unrefTimer } from './timers.ts';
 
 /** A pending deadline: `cancel()` once the call settled. */
 export interface Deadline {
@@ -25,7 +26,7 @@ interface Entry extends Deadline {
 class DeadlineQueue {
   readonly #timeoutMs: number;
   readonly #pending = new Set<Entry>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
@@ -39,14 +40,14 @@ class DeadlineQueue {
     };
     this.#pending.add(entry);
     if (this.#timer === undefined) this.#arm(this.#timeoutMs);
-    else if (this.#pending.size === 1) this.#timer.ref();
+    else if (this.#pending.size === 1) refTimer(this.#timer);
     return entry;
   }
 
   #remove(entry: Entry): void {
     // Like a per-call timer, a pending call keeps the process alive until its deadline; an idle
     // queue's timer (still armed for a call that settled) does not.
-    if (this.#pending.delete(entry) && this.#pending.size === 0) this.#timer?.unref();
+    if (this.#pending.delete(entry) && this.#pending.size === 0) unrefTimer(this.#timer);
   }
 
   #arm(delayMs: number): void {

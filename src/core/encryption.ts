@@ -3,8 +3,11 @@
  * data nor lets anyone alter it unnoticed. Keys rotate as a list: the first encrypts, every key
  * decrypts, and a value sealed under an older key is reported stale so core re-seals it on the
  * next write. The field name is authenticated data, so a value cannot be moved to another field.
+ * The cipher itself is the runtime's (`#platform/crypto`): `node:crypto` on Node, pure JS elsewhere.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { aes256Gcm, sha256Base64Url } from '#platform/crypto';
+import { base64Decode } from '../platform/base64.ts';
+import type { Aes256Gcm } from '../platform/contracts.ts';
 import { ConfigError, CorruptRecordError } from './errors.ts';
 
 /** Seals and opens encoded values. Core calls it around every value it stores or loads. */
@@ -16,10 +19,22 @@ export interface ValueCipher {
 
 interface Key {
   readonly id: string;
-  readonly bytes: Buffer;
+  readonly cipher: Aes256Gcm;
 }
 
 const VERSION = 'e1';
+
+/** 32 raw bytes, or base64/base64url text of them (whitespace around or inside, as in a PEM-style file, ignored). */
+function keyBytes(key: string | Uint8Array, index: number): Uint8Array {
+  const bytes = typeof key === 'string' ? base64Decode(key.replace(/\s+/g, '')) : new Uint8Array(key);
+  if (bytes === undefined || bytes.length !== 32) {
+    const got = bytes === undefined ? 'text that is not base64' : `${bytes.length} bytes`;
+    throw new ConfigError(
+      `Option \`encryption.keys[${index}]\` must be 32 bytes (raw, or base64 text), got ${got}; make one with \`openssl rand -base64 32\`.`,
+    );
+  }
+  return bytes;
+}
 
 /** Parses `keys` (32 raw bytes, or 32 bytes in base64/base64url text) into a cipher. */
 export function createValueCipher(keys: readonly (string | Uint8Array)[]): ValueCipher {
@@ -27,25 +42,17 @@ export function createValueCipher(keys: readonly (string | Uint8Array)[]): Value
     throw new ConfigError('Option `encryption.keys` must be a non-empty array: [current, ...previous].');
   }
   const parsed: Key[] = keys.map((key, index) => {
-    const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : Buffer.from(key);
-    if (bytes.length !== 32) {
-      throw new ConfigError(
-        `Option \`encryption.keys[${index}]\` must be 32 bytes (raw, or base64 text), got ${bytes.length}; make one with \`openssl rand -base64 32\`.`,
-      );
-    }
+    const bytes = keyBytes(key, index);
     // The key id names the key without revealing it, so old keys can be found on decryption.
-    return { id: createHash('sha256').update(bytes).digest('base64url').slice(0, 8), bytes };
+    return { id: sha256Base64Url(bytes).slice(0, 8), cipher: aes256Gcm(bytes) };
   });
   const current = parsed[0]!;
   const byId = new Map(parsed.map((key) => [key.id, key]));
 
   return {
     seal(plaintext, field) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.bytes, iv);
-      cipher.setAAD(Buffer.from(field, 'utf8'));
-      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return `${VERSION}.${current.id}.${iv.toString('base64url')}.${body.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+      const [iv, body, tag] = current.cipher.seal(plaintext, field);
+      return `${VERSION}.${current.id}.${iv}.${body}.${tag}`;
     },
     open(sealed, field) {
       const parts = sealed.split('.');
@@ -55,11 +62,7 @@ export function createValueCipher(keys: readonly (string | Uint8Array)[]): Value
       if (key === undefined)
         throw new CorruptRecordError('A stored value is sealed with a key no longer configured.');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2]!, 'base64url'));
-        decipher.setAAD(Buffer.from(field, 'utf8'));
-        decipher.setAuthTag(Buffer.from(parts[4]!, 'base64url'));
-        const plain = Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]);
-        return { plaintext: plain.toString('utf8'), stale: key !== current };
+        return { plaintext: key.cipher.open(parts[2]!, parts[3]!, parts[4]!, field), stale: key !== current };
       } catch (error) {
         throw new CorruptRecordError('A stored value failed authentication (tampered or wrong key).', error);
       }

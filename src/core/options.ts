@@ -2,6 +2,7 @@
  * Options of `createSessions`, their defaults, and start-up validation. Every problem is reported
  * once, at creation, with a ConfigError whose message names the option and the fix.
  */
+import { nodeEnv } from '#platform/env';
 import type { CodecLimits } from './codec.ts';
 import { defaultCodecLimits } from './codec.ts';
 import { warnAboutDangerousConfig } from './config-warnings.ts';
@@ -144,7 +145,7 @@ export interface ResolvedOptions {
   readonly touchAfterMs: number;
   readonly cookie: ResolvedCookie | undefined;
   readonly header: { readonly name: string; readonly bearer: boolean } | undefined;
-  readonly secrets: readonly Buffer[];
+  readonly secrets: readonly Uint8Array[];
   readonly keyPrefix: string;
   readonly storeTimeoutMs: number;
   readonly rotationGraceMs: number;
@@ -268,7 +269,7 @@ function resolveCookie(cookie: SessionCookieOptions): ResolvedCookie {
       'Option `cookie` must be an object of cookie settings, or `false` for header transport only.',
     );
   }
-  const secure = cookie.secure ?? process.env.NODE_ENV !== 'development';
+  const secure = cookie.secure ?? nodeEnv() !== 'development';
   const path = cookie.path ?? '/';
   const domain = cookie.domain;
   const name = cookie.name ?? (secure && domain === undefined && path === '/' ? '__Host-sid' : 'sid');
@@ -318,7 +319,7 @@ function resolveHeader(header: string | undefined): ResolvedOptions['header'] {
   return { name, bearer: name === 'authorization' };
 }
 
-function resolveSecrets(secrets: SessionsOptions['secrets']): readonly Buffer[] {
+function resolveSecrets(secrets: SessionsOptions['secrets']): readonly Uint8Array[] {
   if (secrets === undefined) return [];
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw new ConfigError(
@@ -326,7 +327,7 @@ function resolveSecrets(secrets: SessionsOptions['secrets']): readonly Buffer[] 
     );
   }
   return secrets.map((secret, index) => {
-    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+    const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : new Uint8Array(secret);
     if (bytes.length < 32) {
       throw new ConfigError(
         `Option \`secrets[${index}]\` is ${bytes.length} bytes; use at least 32 random bytes, e.g. \`openssl rand -base64 48\`.`,

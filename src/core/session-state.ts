@@ -13,7 +13,7 @@ import { type Pending, SessionValues } from './session-values.ts';
 import type { StandardSchemaV1 } from './standard-schema.ts';
 import type { StoreRecord } from './store.ts';
 
-/** What a session needs from the manager that created it. Implemented by sessions.ts. */
+/** @internal What a session needs from the manager that created it. Implemented by sessions.ts. */
 export interface SessionRuntime {
   readonly codecLimits: CodecLimits;
   readonly schema: StandardSchemaV1 | undefined;
@@ -40,7 +40,7 @@ export interface SessionRuntime {
 
 const NO_PENDING: ReadonlyMap<string, Pending> = new Map();
 
-/** One request's session state. Fields are written by session.ts and read by the commit. */
+/** @internal One request's session state. Fields are written by session.ts and read by the commit. */
 export class SessionState {
   readonly runtime: SessionRuntime;
   readonly ticket: PresentedTicket;

@@ -6,8 +6,8 @@
  * Optional signing appends `.` + HMAC-SHA-256(secret, token); verification tries every secret so
  * keys can rotate, and reports when an old one matched so the cookie can be re-issued.
  */
-import * as crypto from 'node:crypto';
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hmacSha256Base64Url, randomBase64Url, sha256Base64Url } from '#platform/crypto';
+import { constantTimeEqual } from './constant-time.ts';
 
 /** Length of a token: 32 bytes in unpadded base64url. */
 export const TOKEN_LENGTH = 43;
@@ -16,7 +16,7 @@ const SIGNATURE_LENGTH = 43;
 
 /** A fresh token: 256 bits from the CSPRNG (CWE-330). */
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBase64Url(32);
 }
 
 /**
@@ -48,23 +48,23 @@ export function storeKeyFor(token: string, prefix: string): string {
   return prefix + sha256Base64Url(token);
 }
 
-// Hot path (every request with a ticket): the one-shot crypto.hash (Node >= 20.12) costs about a
-// third of createHash().update().digest(), which builds a Hash object per call. Tokens are ASCII,
-// so its UTF-8 encoding of the string is the same bytes createHash hashes.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string })
-  .hash;
-const sha256Base64Url: (text: string) => string =
-  oneShot === undefined
-    ? (text) => createHash('sha256').update(text).digest('base64url')
-    : (text) => oneShot('sha256', text, 'base64url');
+// One signer per secret, built on first use: the portable HMAC keeps its keyed state, so each
+// signature costs two compressions instead of four. Secrets come from resolved options and are
+// never changed in place, so a signer never goes stale.
+const signers = new WeakMap<Uint8Array, (text: string) => string>();
 
 /** The signature of a token under one secret. */
-function sign(token: string, secret: Buffer): string {
-  return createHmac('sha256', secret).update(token).digest('base64url');
+function sign(token: string, secret: Uint8Array): string {
+  let signer = signers.get(secret);
+  if (signer === undefined) {
+    signer = hmacSha256Base64Url(secret);
+    signers.set(secret, signer);
+  }
+  return signer(token);
 }
 
 /** The cookie value for a token: the token itself, or `token.signature` when secrets are given. */
-export function encodeTicket(token: string, secrets: readonly Buffer[]): string {
+export function encodeTicket(token: string, secrets: readonly Uint8Array[]): string {
   const current = secrets[0];
   return current === undefined ? token : `${token}.${sign(token, current)}`;
 }
@@ -80,9 +80,9 @@ export type TicketCheck =
 
 /**
  * Verifies a ticket without I/O. With no secrets the ticket must be a bare token; with secrets it
- * must be `token.signature` under one of them (constant-time comparison after the length check).
+ * must be `token.signature` under one of them (constant-time comparison after the shape check).
  */
-export function decodeTicket(ticket: string, secrets: readonly Buffer[]): TicketCheck {
+export function decodeTicket(ticket: string, secrets: readonly Uint8Array[]): TicketCheck {
   if (secrets.length === 0) {
     return isTokenShape(ticket) ? { ok: true, token: ticket, stale: false } : MALFORMED;
   }
@@ -94,10 +94,9 @@ export function decodeTicket(ticket: string, secrets: readonly Buffer[]): Ticket
   // The signature is 32 bytes too: the same canonical-shape check gives each ticket one spelling
   // (base64url decoding would otherwise ignore the last character's two spare bits).
   if (!isTokenShape(token) || !isTokenShape(signature)) return MALFORMED;
-  const given = Buffer.from(signature, 'base64url');
+  // Both sides are canonical base64url of 32 bytes, so comparing the text compares the MACs.
   for (let i = 0; i < secrets.length; i++) {
-    const expected = createHmac('sha256', secrets[i]!).update(token).digest();
-    if (timingSafeEqual(expected, given)) return { ok: true, token, stale: i > 0 };
+    if (constantTimeEqual(signature, sign(token, secrets[i]!))) return { ok: true, token, stale: i > 0 };
   }
   return BAD_SIGNATURE;
 }

@@ -16,6 +16,7 @@ import type {
   StoreTouch,
   UserLimit,
 } from '../core/store.ts';
+import { unrefTimer } from '../core/timers.ts';
 import { applyPatch } from './shared/apply-patch.ts';
 import { SmallestKeys, scanLimit } from './shared/scan-page.ts';
 import { planUserLimit } from './shared/user-limit.ts';
@@ -28,9 +29,11 @@ export interface MemoryStoreOptions {
    */
   readonly maxEntries?: number;
   /**
-   * How often (ms) a background sweep removes expired records. The timer is `unref()`'d, so it
-   * never keeps the process alive, and `close()` clears it. `0` disables the sweep (expired records
-   * are still invisible and are removed when read). Default 60 000.
+   * How often (ms) a background sweep removes expired records. The timer starts with the first
+   * session stored (never at construction, so the store can be created in a Worker's global
+   * scope), is `unref()`'d where timers can be, so it never keeps the process alive, and
+   * `close()` clears it. `0` disables the sweep (expired records are still invisible and are
+   * removed when read). Default 60 000.
    */
   readonly sweepIntervalMs?: number;
   /** The clock, in ms since the epoch; default `Date.now`. Inject one in tests. */
@@ -230,11 +233,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return removed;
   };
 
+  // The sweep starts with the first record, not here: Workers forbid timers in global scope,
+  // where a store is usually created. Every record enters through `create` (a rotation moves one).
   let timer: ReturnType<typeof setInterval> | undefined;
-  if (sweepIntervalMs > 0) {
+  let closed = false;
+  const startSweep = () => {
+    if (timer !== undefined || closed || sweepIntervalMs === 0) return;
     timer = setInterval(purgeExpired, sweepIntervalMs);
-    timer.unref();
-  }
+    unrefTimer(timer);
+  };
 
   return {
     name: 'memory',
@@ -246,6 +253,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (live(key) || forwardOf(key)) return false;
       if (admit(record.userId, limit) === 'limit') return 'limit';
       if (records.size >= maxEntries) makeRoom();
+      startSweep();
       put(key, freezeRecord({ ...record, rev: 1 }, { ...record.data }));
       index(key, record.userId);
       return true;
@@ -303,6 +311,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return end(key);
     },
     async close() {
+      closed = true;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
     },

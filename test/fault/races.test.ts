@@ -194,6 +194,47 @@ for (const storeCase of await storeCases()) {
       assert.equal(liveTickets.length, 1, `${liveTickets.length} live tickets of ${issued.length} issued`);
     });
 
+    for (const onLimit of ['reject', 'evictOldest'] as const) {
+      it(`[${storeCase.name}] 50 parallel logins of one user against maxSessionsPerUser 5 (${onLimit})`, async (t) => {
+        if (!store.listByUser) return t.skip('no user index');
+        // A second app on the same store, with the cap; closing it must not close the shared store.
+        const shared = Object.create(store, { close: { value: async () => {} } }) as Store;
+        const capped = await startFaultApp({
+          store: shared,
+          storeTimeout: 5000,
+          maxSessionsPerUser: 5,
+          onLimit,
+        });
+        try {
+          const user = `capped-${onLimit}-${Date.now()}`;
+          const answers = await Promise.all(
+            Array.from({ length: 50 }, () => new Browser(capped.url).send(`/login?user=${user}`)),
+          );
+          const statuses = answers.map((a) => a.status);
+          assert.deepEqual(
+            statuses.filter((s) => s >= 500),
+            [],
+            'no 5xx',
+          );
+          const live = (await capped.sessions.listUser(user)).length;
+          if (onLimit === 'reject') {
+            assert.equal(statuses.filter((s) => s === 200).length, 5, `statuses: ${statuses.join(',')}`);
+            assert.equal(
+              statuses.filter((s) => s === 409).length,
+              45,
+              'the others get SessionLimitError (409)',
+            );
+            assert.equal(live, 5);
+          } else {
+            assert.equal(statuses.filter((s) => s === 200).length, 50);
+            assert.ok(live >= 1 && live <= 5, `${live} live sessions`);
+          }
+        } finally {
+          await capped.close();
+        }
+      });
+    }
+
     it(`[${storeCase.name}] 50 writes in flight during a rotation: every 2xx write is stored`, async () => {
       const browser = new Browser(app.url);
       await browser.send('/write?x=1');

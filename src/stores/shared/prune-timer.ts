@@ -2,6 +2,7 @@
  * The background purge shared by the SQL stores: an `unref()`'d interval that never overlaps
  * itself and never lets a rejection escape.
  */
+import { unrefTimer } from '../../core/timers.ts';
 
 /** A running prune timer; `stop()` clears it. */
 export interface PruneTimer {
@@ -29,7 +30,7 @@ export function startPruneTimer(
         running = false;
       });
   }, intervalMs);
-  timer.unref();
+  unrefTimer(timer);
   return {
     stop() {
       clearInterval(timer);
