@@ -118,7 +118,8 @@ describe('import graph', () => {
       const { packages, modules } = await loadedBy(entry.file, dir);
       assert.ok(modules > 0, 'the recorder saw the entry point load');
       for (const driver of DRIVERS) {
-        if (!entry.allowed.includes(driver)) assert.ok(!packages.has(driver), `${entry.name} loaded ${driver}`);
+        if (!entry.allowed.includes(driver))
+          assert.ok(!packages.has(driver), `${entry.name} loaded ${driver}`);
       }
       for (const framework of [...FRAMEWORKS, ...OPTIONAL]) {
         if (entry.allowed.includes(framework)) continue;
