@@ -12,13 +12,8 @@
  * is published), and in src/package.json, which is the nearest package.json of every source file
  * and so what tsx, tsc and Bun resolve from src/ (targets `./platform/x.js` resolve to the `.ts`).
  * test/platform/import-map.test.ts keeps the two equal. Types resolve to the `node` variants; the
- * checks at the end of this file make every variant implement the same contract.
+ * checks in contract-checks.ts make every variant implement the same contract.
  */
-import type * as CryptoNode from './crypto-node.ts';
-import type * as CryptoWeb from './crypto-web.ts';
-import type * as EnvDeno from './env-deno.ts';
-import type * as EnvNode from './env-node.ts';
-import type * as EnvWeb from './env-web.ts';
 
 /** AES-256-GCM under one key. Parts travel as unpadded base64url text. */
 export interface Aes256Gcm {
@@ -58,14 +53,3 @@ export interface PlatformEnv {
    */
   nodeEnv(): string | undefined;
 }
-
-type Implements<Module extends Contract, Contract> = Module;
-
-/** Compile-time only: a variant that drifts from its contract fails the typecheck here. */
-export type VariantsConform = [
-  Implements<typeof CryptoNode, PlatformCrypto>,
-  Implements<typeof CryptoWeb, PlatformCrypto>,
-  Implements<typeof EnvNode, PlatformEnv>,
-  Implements<typeof EnvDeno, PlatformEnv>,
-  Implements<typeof EnvWeb, PlatformEnv>,
-];
