@@ -76,3 +76,36 @@ export async function postgres(ctx: BenchContext): Promise<BenchStore> {
     },
   };
 }
+
+/**
+ * The Drizzle store on PostgreSQL through node-postgres, on a table made by drizzle-kit's
+ * migration of the exported table definition: the same server and pool size as {@link postgres},
+ * statements counted by Drizzle's logger.
+ */
+export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
+  const { drizzleStore } = await import('coatcheck/stores/drizzle');
+  const { pgSessionTable } = await import('coatcheck/stores/drizzle/pg');
+  const { countStatement } = await import('../counters.ts');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { sql } = await import('drizzle-orm');
+  const { generateDrizzleJson, generateMigration } = await import('drizzle-kit/api');
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
+  const table = `${ctx.postgresTable}_drizzle`;
+  const setup = drizzle(pool);
+  const schema = generateDrizzleJson({ sessions: pgSessionTable(table) });
+  for (const statement of await generateMigration(generateDrizzleJson({}), schema)) {
+    await setup.execute(sql.raw(statement));
+  }
+  const db = drizzle(pool, { logger: { logQuery: (query: string) => countStatement(query) } });
+  const store = drizzleStore({ db, table });
+  await store.count(); // the start-up check, before the measured requests
+  return {
+    store,
+    close: async () => {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+      await store.close();
+      await pool.end();
+    },
+  };
+}
