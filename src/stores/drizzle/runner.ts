@@ -49,18 +49,34 @@ function unwrap(error: unknown): unknown {
 export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promise<OrmRunner> {
   const { sql } = await import('drizzle-orm');
   const placeholder = dialect === 'postgres' ? /\$(\d+)/g : /\?/g;
-  /** The SQL text with its placeholders replaced by Drizzle params (by number on PostgreSQL, in order otherwise). */
-  const toSql = (text: string, values: readonly unknown[]): SQL => {
-    const chunks: SQL[] = [];
-    let last = 0;
-    let next = 0;
-    for (const match of text.matchAll(placeholder)) {
-      chunks.push(sql.raw(text.slice(last, match.index)));
-      const value = values[match[1] === undefined ? next++ : Number(match[1]) - 1];
-      chunks.push(sql`${sql.param(value)}`);
-      last = match.index + match[0].length;
+  /** Each statement's text split at its placeholders, once: the store sends few distinct statements. */
+  const split = new Map<string, { readonly raw: SQL[]; readonly slots: number[] }>();
+  const parts = (text: string) => {
+    let found = split.get(text);
+    if (found === undefined) {
+      const raw: SQL[] = [];
+      const slots: number[] = [];
+      let last = 0;
+      for (const match of text.matchAll(placeholder)) {
+        raw.push(sql.raw(text.slice(last, match.index)));
+        // PostgreSQL numbers its placeholders ($1 may appear twice); `?` takes the values in order.
+        slots.push(match[1] === undefined ? slots.length : Number(match[1]) - 1);
+        last = match.index + match[0].length;
+      }
+      raw.push(sql.raw(text.slice(last)));
+      found = { raw, slots };
+      if (split.size < 1000) split.set(text, found);
     }
-    chunks.push(sql.raw(text.slice(last)));
+    return found;
+  };
+  /** The SQL text with each placeholder a Drizzle param (a bound value, never spliced). */
+  const toSql = (text: string, values: readonly unknown[]): SQL => {
+    const { raw, slots } = parts(text);
+    const chunks: SQL[] = [];
+    slots.forEach((slot, i) => {
+      chunks.push(raw[i] as SQL, sql`${sql.param(values[slot])}`);
+    });
+    chunks.push(raw[slots.length] as SQL);
     return sql.join(chunks);
   };
   const shaped = (result: unknown, text: string): OrmResult => {
