@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { pairsTable } from './http/interleaved.ts';
 import {
   httpTargets,
   ratioTable,
@@ -15,7 +16,7 @@ import {
   tripsTable,
   tripTargets,
 } from './http/report.ts';
-import { runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
+import { pairs, runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
 import type { MicroResult } from './micro/run-micro.ts';
 
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
@@ -66,6 +67,12 @@ if (!skip.has('http')) {
     '### Store round trips per request (counted on the store side)',
     tripsTable(http),
   ];
+  if (pairs.length > 0) {
+    sections.push(
+      '### Interleaved rounds: the Drizzle store beside the raw PostgreSQL store',
+      pairsTable(pairs),
+    );
+  }
   process.stdout.write(`${sections.join('\n\n')}\n\n`);
   out.push(...sections);
 }

@@ -19,6 +19,8 @@ export const SECTIONS: Record<string, readonly string[]> = {
     'docs/stores/redis.md',
     'docs/stores/postgres.md',
     'docs/stores/mysql.md',
+    'docs/stores/kysely.md',
+    'docs/stores/drizzle.md',
     'docs/stores/memcached.md',
     'docs/stores/dynamodb.md',
     'docs/stores/cache.md',

@@ -49,6 +49,12 @@ export const VARIANTS: readonly VariantInfo[] = [
   },
   { id: 'express-coatcheck-sqlite', title: 'express + coatcheck (sqlite)', counted: 'local', ours: true },
   { id: 'express-coatcheck-postgres', title: 'express + coatcheck (postgres)', counted: 'local', ours: true },
+  {
+    id: 'express-coatcheck-drizzle',
+    title: 'express + coatcheck (drizzle on postgres)',
+    counted: 'local',
+    ours: true,
+  },
   { id: 'fastify', title: 'fastify (no session)', counted: 'none' },
   { id: 'fastify-session-memory', title: 'fastify + @fastify/session (memory)', counted: 'local' },
   { id: 'fastify-session-redis', title: 'fastify + @fastify/session + connect-redis', counted: 'redis' },
@@ -93,3 +99,11 @@ export const TRIP_CASES = [
   { label: '/untouched + cookie', route: '/untouched', cookie: true },
 ] as const;
 export type TripLabel = (typeof TRIP_CASES)[number]['label'];
+
+/**
+ * Variants measured again side by side in interleaved rounds (A, B, B, A, …), so a drift of the
+ * shared machine weighs on both alike: the Drizzle store against the raw PostgreSQL store.
+ */
+export const PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['express-coatcheck-postgres', 'express-coatcheck-drizzle'],
+];

@@ -46,11 +46,16 @@ export interface Queryable {
   query(text: string, values?: unknown[]): Promise<unknown>;
 }
 
+/** Counts one SQL statement (one round trip) by its first word. */
+export function countStatement(text: string): void {
+  count(`sql:${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? '?'}`);
+}
+
 /** Wraps a pg Pool so every query (one round trip each) is counted by its first SQL word. */
 export function countingQueryable(pool: Queryable): Queryable {
   return {
     query: (text, values) => {
-      count(`sql:${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? '?'}`);
+      countStatement(text);
       return pool.query(text, values);
     },
   };

@@ -6,13 +6,15 @@
  * Environment: BENCH_DURATION (s, default 5), BENCH_REPS (default 3), BENCH_CONNECTIONS (50),
  * BENCH_WARMUP (s per route before the measured runs, default 1), BENCH_TRIPS (default 100),
  * BENCH_ONLY (comma-separated variant ids), BENCH_REDIS_PORT (default 6390), COATCHECK_PG_URL,
- * BENCH_CPU_PROF (a directory: coatcheck servers write `--cpu-prof` profiles there).
+ * BENCH_CPU_PROF (a directory: coatcheck servers write `--cpu-prof` profiles there), BENCH_PAIRS=0
+ * (skip the interleaved pairs of interleaved.ts), BENCH_PAIR_ROUNDS.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  PAIRS,
   ROUTES,
   type Route,
   TRIP_CASES,
@@ -22,6 +24,7 @@ import {
   WITH_COOKIE,
 } from './catalog.ts';
 import { type LoadResult, pinned, runLoad, type ServerChild, startServer } from './children.ts';
+import { type PairResult, runPairs } from './interleaved.ts';
 import { type BenchRedis, startRedis } from './redis-server.ts';
 import { cookiePair, get } from './requests.ts';
 import type { BenchContext } from './variant.ts';
@@ -171,6 +174,9 @@ async function runVariant(
   return { ...base, status: 'ok', routes, trips };
 }
 
+/** The interleaved pairs of the last {@link runHttpBenchmark} (see interleaved.ts). */
+export let pairs: PairResult[] = [];
+
 /** Runs the selected variants one after the other and returns their results. */
 export async function runHttpBenchmark(): Promise<VariantResult[]> {
   const only = env.BENCH_ONLY?.split(',')
@@ -197,6 +203,14 @@ export async function runHttpBenchmark(): Promise<VariantResult[]> {
     for (const info of selected) {
       process.stderr.write(`${info.title}\n`);
       results.push(await runVariant(info, { ...ctx, redisUrl: redis?.url ?? '' }, redis));
+    }
+    if (env.BENCH_PAIRS !== '0') {
+      const ids = new Set(selected.map((v) => v.id));
+      const wanted = PAIRS.filter(([a, b]) => ids.has(a) && ids.has(b));
+      if (wanted.length > 0) {
+        process.stderr.write('interleaved pairs\n');
+        pairs = await runPairs({ ...ctx, redisUrl: redis?.url ?? '' }, settings);
+      }
     }
   } finally {
     await redis?.stop();

@@ -8,29 +8,12 @@
  * app's clock (passed as a parameter), indexed, and purged in batches, optionally by a background
  * timer that is safe on any number of instances.
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
 import { checkVersion, migrationSql, postgresNames } from './postgres/schema.ts';
-import {
-  endingSteps,
-  insertRecord,
-  KEYED_RECORD_COLUMNS,
-  liveOfUser,
-  type PostgresQuery,
-  type PostgresQueryResult,
-  patchRecord,
-  purgeSql,
-  readRow,
-  rotateRecord,
-} from './postgres/statements.ts';
-import { inUserTransaction, type PostgresConnectable, userLockKey } from './postgres/transaction.ts';
-import { purgeInBatches } from './shared/batched-purge.ts';
+import type { PostgresQuery, PostgresQueryResult } from './postgres/statements.ts';
+import { postgresTableStore } from './postgres/table-store.ts';
+import { inUserTransaction, type PostgresConnectable } from './postgres/transaction.ts';
 import { onceUntilSuccess } from './shared/once-until-success.ts';
-import { startPruneTimer } from './shared/prune-timer.ts';
-import { scanLimit } from './shared/scan-page.ts';
-import { endSessions, enforceLimit } from './shared/sql-ending.ts';
-import { readThrough, rotationBlocker, writeThrough } from './shared/sql-forwarding.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
-import { type KeyedSqlRow, toRecord } from './shared/sql-row.ts';
 import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 
@@ -91,7 +74,6 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const batch = positiveInteger(name, 'purgeBatchSize', options.purgeBatchSize ?? 1000);
   const pruneEvery = intervalMs(name, 'pruneIntervalMs', options.pruneIntervalMs ?? 300_000);
   const names = postgresNames(schema, table);
-  const t = names.table;
   const { pool } = options;
   const query: PostgresQuery = async (text, values) =>
     (await pool.query(text, values)) as PostgresQueryResult;
@@ -100,128 +82,22 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const migrate = onceUntilSuccess(async () => {
     const results = await pool.query(migrationSql(names));
     const last = (Array.isArray(results) ? results.at(-1) : results) as PostgresQueryResult;
-    checkVersion((last.rows[0] as { version?: unknown } | undefined)?.version, t);
+    checkVersion((last.rows[0] as { version?: unknown } | undefined)?.version, names.table);
   });
   const ready = options.migrate === false ? () => Promise.resolve() : migrate;
 
-  /** Runs `body` under the user's lock when a limit applies, else directly on the pool. */
-  const limited = <T>(
-    userId: string | null,
-    limit: UserLimit | undefined,
-    body: (q: PostgresQuery, limit: UserLimit | undefined) => Promise<T>,
-    keep: (outcome: T) => boolean,
-  ): Promise<T> => {
-    if (limit === undefined || userId === null) return body(query, undefined);
-    return inUserTransaction(pool, userLockKey(names.identity, userId), (q) => body(q, limit), keep);
-  };
-  /** Applies `limit` once the session at `newKey` is written: `'limit'` means roll back. */
-  const admit = async (q: PostgresQuery, userId: string, limit: UserLimit, newKey: string, now: number) =>
-    enforceLimit(await liveOfUser(q, t, userId, newKey, now), limit, endingSteps(q, t, now));
-
-  const purgeExpired = async (): Promise<number> => {
-    await ready();
-    return purgeInBatches(
-      async (forwarders, size) => (await query(purgeSql(t, forwarders), [Date.now(), size])).rowCount ?? 0,
-      batch,
-    );
-  };
-  const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
-  const listed = (rows: unknown[]) =>
-    (rows as KeyedSqlRow[]).map((row): StoreEntry => ({ key: row.key, record: toRecord(row) }));
-
   return {
-    name: 'postgres',
-    reportsExpired: true,
+    ...postgresTableStore({
+      storeName: 'postgres',
+      factory: name,
+      names,
+      query,
+      lockedTransaction: (lockKey, body, keep) => inUserTransaction(pool, lockKey, body, keep),
+      ready,
+      purgeBatchSize: batch,
+      pruneIntervalMs: pruneEvery,
+      onPruneError: options.onPruneError,
+    }),
     migrate,
-    async get(key) {
-      await ready();
-      return readThrough(key, Date.now(), (hop) => readRow(query, t, hop));
-    },
-    async create(key, record: NewStoreRecord, limit?: UserLimit) {
-      await ready();
-      const now = Date.now();
-      return limited(
-        record.userId,
-        limit,
-        async (q, applied) => {
-          if (!(await insertRecord(q, t, key, record, now))) return false;
-          if (applied === undefined || record.userId === null) return true;
-          return (await admit(q, record.userId, applied, key, now)) === 'limit' ? 'limit' : true;
-        },
-        (outcome) => outcome === true,
-      );
-    },
-    async update(key, patch: StorePatch) {
-      await ready();
-      const now = Date.now();
-      return writeThrough(key, now, {
-        attempt: (hop) => patchRecord(query, t, hop, patch, now),
-        read: (hop) => readRow(query, t, hop),
-      });
-    },
-    async touch(key, window: StoreTouch) {
-      await ready();
-      const result = await query(
-        `UPDATE ${t} SET last_seen_at = $2, expires_at = $3 WHERE key = $1 AND successor IS NULL AND expires_at > $4`,
-        [key, window.lastSeenAt, window.expiresAt, Date.now()],
-      );
-      return result.rowCount === 1;
-    },
-    async rotate(oldKey, newKey, rotation) {
-      await ready();
-      const now = Date.now();
-      const userId = rotation.record.userId;
-      return limited(
-        userId,
-        rotation.limit,
-        async (q, applied) => {
-          const result = await rotateRecord(q, t, { oldKey, newKey }, rotation, now);
-          if (!result.rotated) return rotationBlocker(result.old, now) ?? 'gone';
-          if (applied === undefined || userId === null) return 'rotated';
-          return (await admit(q, userId, applied, newKey, now)) === 'limit' ? 'limit' : 'rotated';
-        },
-        (outcome) => outcome === 'rotated',
-      );
-    },
-    async delete(key) {
-      await ready();
-      return (await endSessions(endingSteps(query, t, Date.now()), [key])).removed > 0;
-    },
-    async close() {
-      timer.stop();
-    },
-    async listByUser(userId) {
-      await ready();
-      const { rows } = await query(
-        `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE user_id = $1 AND successor IS NULL AND expires_at > $2`,
-        [userId, Date.now()],
-      );
-      return listed(rows);
-    },
-    async deleteByUser(userId, exceptKey) {
-      await ready();
-      // The user's records and forwarders; ending a forwarder ends what it moved to.
-      const { rows } = await query(`SELECT key FROM ${t} WHERE user_id = $1`, [userId]);
-      const keys = (rows as { key: string }[]).map((row) => row.key);
-      return (await endSessions(endingSteps(query, t, Date.now()), keys, exceptKey)).live;
-    },
-    purgeExpired,
-    async count() {
-      await ready();
-      const { rows } = await query(`SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`, []);
-      return Number((rows[0] as { n: string | number } | undefined)?.n ?? 0);
-    },
-    async scan({ cursor, limit }) {
-      const n = scanLimit(name, limit);
-      await ready();
-      // Keyset pagination over the primary key: each page is one index range scan.
-      const { rows } = await query(
-        `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE ($1::text IS NULL OR key > $1) AND successor IS NULL
-         ORDER BY key LIMIT $2`,
-        [cursor ?? null, n],
-      );
-      const entries = listed(rows);
-      return { entries, cursor: entries.length < n ? undefined : entries.at(-1)?.key };
-    },
   };
 }

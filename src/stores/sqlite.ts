@@ -11,28 +11,22 @@
  *
  * `node:sqlite` is not used: this package supports Node 20, which does not have it.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { ConfigError } from '../core/errors.ts';
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../core/store.ts';
-import { purgeInBatches } from './shared/batched-purge.ts';
-import { startPruneTimer } from './shared/prune-timer.ts';
-import { scanLimit } from './shared/scan-page.ts';
-import { type EndingSteps, endSessions } from './shared/sql-ending.ts';
-import { readThrough, writeThrough } from './shared/sql-forwarding.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
-import { toRecord } from './shared/sql-row.ts';
 import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { checkStoreKey } from './shared/store-key.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
 import { openDatabase } from './sqlite/open.ts';
 import { runMigration } from './sqlite/schema.ts';
+import { prepareStatements, type SqliteStatements } from './sqlite/statements.ts';
+import { type SqliteClient, sqliteTableStore } from './sqlite/table-store.ts';
 import {
-  insertRecord,
-  prepareStatements,
-  type SqliteRow,
-  type SqliteStatements,
-} from './sqlite/statements.ts';
-import { prepareTransactions, type SqliteTransactions } from './sqlite/transactions.ts';
+  runStepsSync,
+  type SqliteOutcome,
+  type SqliteStep,
+  type SqliteSteps,
+} from './sqlite/transaction-steps.ts';
 
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions extends SqlTableOptions {
@@ -52,12 +46,6 @@ export interface SqliteStoreOptions extends SqlTableOptions {
 
 /** What {@link sqliteStore} returns: every capability, plus `migrate()`. */
 export type SqliteStore = SqlStore;
-
-/** What a ready store works with: the prepared statements and transactions. */
-interface Prepared {
-  readonly s: SqliteStatements;
-  readonly tx: SqliteTransactions;
-}
 
 function isDatabase(value: unknown): value is Database {
   return typeof value === 'object' && value !== null && typeof (value as Database).prepare === 'function';
@@ -112,13 +100,12 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     return opened;
   };
 
-  let prepared: Promise<Prepared> | undefined;
-  const prepare = (withMigration: boolean): Promise<Prepared> => {
+  let prepared: Promise<SqliteClient> | undefined;
+  const prepare = (withMigration: boolean): Promise<SqliteClient> => {
     const attempt = (async () => {
       const db = await open();
       if (withMigration) runMigration(db, table);
-      const statements = prepareStatements(db, table);
-      return { s: statements, tx: prepareTransactions(db, statements) };
+      return preparedClient(db, prepareStatements(db, table));
     })();
     prepared = attempt.catch((error: unknown) => {
       prepared = undefined; // a failed migration (or a missing table) is retried by the next call
@@ -126,108 +113,42 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
     });
     return prepared;
   };
-  const ready = (): Promise<Prepared> => prepared ?? prepare(options.migrate !== false);
-  const key = (value: string) => checkStoreKey(name, value);
-
-  const purgeExpired = async (): Promise<number> => {
-    const { s } = await ready();
-    return purgeInBatches(
-      (forwarders, size) => (forwarders ? s.purgeForwarders : s.purgeRecords).run(Date.now(), size).changes,
-      batch,
-    );
-  };
-  const timer = startPruneTimer(pruneEvery, purgeExpired, options.onPruneError);
-  let closed: Promise<void> | undefined;
-  /** The statements `endSessions` runs: each its own (autocommitted) transaction. */
-  const ending = (s: SqliteStatements): EndingSteps => {
-    const now = Date.now();
-    return {
-      removeRecords(keys) {
-        const gone = s.removeRecords.all(JSON.stringify(keys));
-        return { removed: gone.length, live: gone.filter((row) => row.expires_at > now).length };
-      },
-      successors: (keys) =>
-        new Map(s.successors.all(JSON.stringify(keys)).map((row) => [row.key, row.successor])),
-      removeForwarders: (keys) => s.removeForwarders.run(JSON.stringify(keys)),
-    };
-  };
-  const listed = (rows: SqliteRow[]) =>
-    rows.map((row): StoreEntry => ({ key: row.key ?? '', record: toRecord(row) }));
 
   return {
-    name: 'sqlite',
-    reportsExpired: true,
-    async migrate() {
-      await prepare(true);
-    },
-    async get(k) {
-      const { s } = await ready();
-      return readThrough(key(k), Date.now(), (hop) => s.readRow.get(hop));
-    },
-    async create(k, record: NewStoreRecord, limit?: UserLimit) {
-      const { s, tx } = await ready();
-      if (limit === undefined || record.userId === null) return insertRecord(s, key(k), record, Date.now());
-      return tx.create(key(k), record, limit, Date.now());
-    },
-    async update(k, patch: StorePatch) {
-      const { s } = await ready();
-      // A merge patch: set members replace, `null` members delete (values are strings, never null).
-      const merge = JSON.stringify(
-        Object.fromEntries([
-          ...patch.del.map((name): [string, null] => [name, null]),
-          ...Object.entries(patch.set),
-        ]),
-      );
-      const now = Date.now();
-      const owner = patch.userId === undefined ? 0 : 1;
-      const { lastSeenAt, expiresAt } = patch;
-      return writeThrough(key(k), now, {
-        attempt: (hop) =>
-          s.update.run(merge, owner, patch.userId ?? null, lastSeenAt, expiresAt, hop, now).changes === 1,
-        read: (hop) => s.readRow.get(hop),
-      });
-    },
-    async touch(k, window: StoreTouch) {
-      const { s } = await ready();
-      return s.touch.run(window.lastSeenAt, window.expiresAt, key(k), Date.now()).changes === 1;
-    },
-    async rotate(oldKey, newKey, rotation) {
-      const { tx } = await ready();
-      return tx.rotate(key(oldKey), key(newKey), rotation, Date.now());
-    },
-    async delete(k) {
-      const { s } = await ready();
-      return (await endSessions(ending(s), [key(k)])).removed > 0;
-    },
-    close() {
-      closed ??= (async () => {
-        timer.stop();
+    ...sqliteTableStore({
+      storeName: 'sqlite',
+      factory: name,
+      ready: () => prepared ?? prepare(options.migrate !== false),
+      key: (value) => checkStoreKey(name, value),
+      purgeBatchSize: batch,
+      pruneIntervalMs: pruneEvery,
+      onPruneError: options.onPruneError,
+      async onClose() {
         if (!owned || opened === undefined) return;
         const db = await opened.catch(() => undefined);
         if (db?.open) db.close();
-      })();
-      return closed;
+      },
+    }),
+    async migrate() {
+      await prepare(true);
     },
-    async listByUser(userId) {
-      const { s } = await ready();
-      return listed(s.listByUser.all(userId, Date.now()));
-    },
-    async deleteByUser(userId, exceptKey) {
-      const { s } = await ready();
-      // The user's records and forwarders; ending a forwarder ends what it moved to.
-      const keys = s.userKeys.all(userId).map((row) => row.key);
-      return (await endSessions(ending(s), keys, exceptKey)).live;
-    },
-    purgeExpired,
-    async count() {
-      return (await ready()).s.count.get()?.n ?? 0;
-    },
-    async scan({ cursor, limit }) {
-      const { s } = await ready();
-      const n = scanLimit(name, limit);
-      const rows = cursor === undefined ? s.scanFirst.all(n) : s.scanAfter.all(cursor, n);
-      const entries = listed(rows);
-      return { entries, cursor: rows.length < n ? undefined : entries.at(-1)?.key };
-    },
+  };
+}
+
+/**
+ * The prepared statements as a {@link SqliteClient}; a transaction is better-sqlite3's
+ * synchronous `BEGIN IMMEDIATE` one, so not even this process's other calls run inside it.
+ */
+function preparedClient(db: Database, s: SqliteStatements): SqliteClient {
+  const exec = ({ name, values }: SqliteStep): SqliteOutcome => {
+    if (name === 'writeLock') return { rows: [], changes: 0 }; // BEGIN IMMEDIATE took it
+    const statement = s[name] as Statement<unknown[]>;
+    if (statement.reader) return { rows: statement.all(...values) as Record<string, unknown>[], changes: 0 };
+    return { rows: [], changes: statement.run(...values).changes };
+  };
+  const transaction = db.transaction((steps: SqliteSteps<unknown>) => runStepsSync(steps, exec));
+  return {
+    exec: (name, values) => exec({ name, values }),
+    transaction: <T>(steps: () => SqliteSteps<T>) => transaction.immediate(steps()) as T,
   };
 }

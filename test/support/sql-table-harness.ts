@@ -23,6 +23,11 @@ export interface OpenVia {
 export interface SqlTableHarness {
   /** `sqlite`, `postgres` or `mysql`: the first word of every test title. */
   readonly name: string;
+  /**
+   * `false` for a store on a table the app's migrations create (the ORM stores): the schema
+   * version and upgrade tests are left out, and `migrate()` stands for the app's migration.
+   */
+  readonly migrates?: boolean;
   /** Why the suite is skipped (server unreachable), or `undefined`. */
   readonly skip: string | undefined;
   /** A fresh table name; the harness drops it (and its meta table) when the file ends. */

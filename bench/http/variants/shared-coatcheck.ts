@@ -76,3 +76,31 @@ export async function postgres(ctx: BenchContext): Promise<BenchStore> {
     },
   };
 }
+
+/**
+ * The Drizzle store on PostgreSQL through node-postgres, on the raw store's table (the same shape
+ * as the table drizzle-kit generates from the exported definition; drizzle-kit itself is not
+ * loaded into the server, so both servers hold the same modules but the ORM): the same server
+ * and pool size as {@link postgres}, statements counted by Drizzle's logger.
+ */
+export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
+  const { drizzleStore } = await import('coatcheck/stores/drizzle');
+  const { postgresStore } = await import('coatcheck/stores/postgres');
+  const { countStatement } = await import('../counters.ts');
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
+  const table = `${ctx.postgresTable}_drizzle`;
+  await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
+  const db = drizzle(pool, { logger: { logQuery: (query: string) => countStatement(query) } });
+  const store = drizzleStore({ db, table });
+  await store.count(); // the start-up check, before the measured requests
+  return {
+    store,
+    close: async () => {
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_meta`);
+      await store.close();
+      await pool.end();
+    },
+  };
+}

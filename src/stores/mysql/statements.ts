@@ -150,16 +150,21 @@ export async function rotateRecord(
   return 'rotated';
 }
 
-/** The live records of `userId` other than `exceptKey`, as a limit weighs them. */
+/**
+ * The live records of `userId` other than `exceptKey`, as a limit weighs them; `lock` makes it a
+ * locking read, which waits for a transaction still writing the user's rows and then reads them
+ * as it committed.
+ */
 export async function liveOfUser(
   q: MysqlQuery,
   t: string,
   userId: string,
   exceptKey: string,
   now: number,
+  lock = false,
 ): Promise<{ key: string; lastSeenAt: number }[]> {
   const result = await q(
-    `SELECT \`key\`, last_seen_at FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ? AND \`key\` <> ?`,
+    `SELECT \`key\`, last_seen_at FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ? AND \`key\` <> ?${lock ? ' FOR UPDATE' : ''}`,
     [userId, now, exceptKey],
   );
   return rowsOf(result).map((row) => ({ key: String(row.key), lastSeenAt: Number(row.last_seen_at) }));

@@ -192,3 +192,29 @@ export function endingSteps(query: PostgresQuery, t: string, now: number): Endin
 
 /** The columns listings and scans select: the key and the record. */
 export const KEYED_RECORD_COLUMNS = `key, ${RECORD_COLUMNS}`;
+
+/** `touch`: key, lastSeenAt, expiresAt, now. */
+export function touchSql(t: string): string {
+  return `UPDATE ${t} SET last_seen_at = $2, expires_at = $3 WHERE key = $1 AND successor IS NULL AND expires_at > $4`;
+}
+
+/** `listByUser`: userId, now. */
+export function listByUserSql(t: string): string {
+  return `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE user_id = $1 AND successor IS NULL AND expires_at > $2`;
+}
+
+/** The keys of a user's records and forwarders (what `deleteByUser` ends): userId. */
+export function userKeysSql(t: string): string {
+  return `SELECT key FROM ${t} WHERE user_id = $1`;
+}
+
+/** `count`: the records, forwarders left out. */
+export function countSql(t: string): string {
+  return `SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`;
+}
+
+/** One `scan` page: cursor (or null), limit. Keyset pagination over the primary key: one index range scan. */
+export function scanSql(t: string): string {
+  return `SELECT ${KEYED_RECORD_COLUMNS} FROM ${t} WHERE ($1::text IS NULL OR key > $1) AND successor IS NULL
+         ORDER BY key LIMIT $2`;
+}

@@ -15,9 +15,12 @@ export interface SqlTableOptions {
   readonly onPruneError?: (error: unknown) => void;
 }
 
-/** A table-backed store: every optional capability, plus `migrate()`. */
-export type SqlStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
-    /** Creates the tables and indexes if missing. Idempotent, and safe with several processes at once. */
-    migrate(): Promise<void>;
-  };
+/** A table-backed store: every optional capability. */
+export type SqlTableStore = Store &
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
+
+/** A table-backed store that creates its own table: every optional capability, plus `migrate()`. */
+export type SqlStore = SqlTableStore & {
+  /** Creates the tables and indexes if missing. Idempotent, and safe with several processes at once. */
+  migrate(): Promise<void>;
+};

@@ -45,67 +45,81 @@ export interface SqliteStatements {
 }
 
 /**
- * Prepares the statements against `table` (which must exist). `safeIntegers(false)`: a handle the
- * user opened with `defaultSafeIntegers(true)` would otherwise hand back BigInts.
+ * The SQL of every statement, for one validated table name: what the store prepares, and what an
+ * ORM client (stores/kysely.ts, stores/drizzle.ts) sends as is. Placeholders are `?`.
  */
-export function prepareStatements(db: Database, table: string): SqliteStatements {
+export function sqliteSql(table: string) {
   const t = quoteSqlite(table);
-  const prepare = <P extends unknown[], R = unknown>(sql: string) => {
-    const statement = db.prepare<P, R>(sql);
-    return statement.reader ? statement.safeIntegers(false) : statement;
-  };
   const keys = 'key IN (SELECT value FROM json_each(?))';
   const purge = (kind: string) =>
-    prepare<[number, number]>(
-      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? AND ${kind} LIMIT ?)`,
-    );
+    `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? AND ${kind} LIMIT ?)`;
   return {
-    readRow: prepare(`SELECT ${ROW_COLUMNS} FROM ${t} WHERE key = ?`),
+    readRow: `SELECT ${ROW_COLUMNS} FROM ${t} WHERE key = ?`,
     // A dead row with the same key (an expired record, or a forwarder past its window) is
     // replaced in the same statement, so it never blocks a create.
-    create: prepare(
-      `INSERT INTO ${t} (key, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev)
+    create: `INSERT INTO ${t} (key, data, user_id, created_at, last_seen_at, expires_at, absolute_expires_at, rev)
        VALUES (?, ?, ?, ?, ?, ?, ?, 1)
        ON CONFLICT (key) DO UPDATE SET data = excluded.data, user_id = excluded.user_id,
          created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
          expires_at = excluded.expires_at, absolute_expires_at = excluded.absolute_expires_at, rev = 1,
          successor = NULL, readable_until = NULL, forward_writes = NULL
        WHERE expires_at <= ?`,
-    ),
     // One statement is one transaction: json_patch (RFC 7396) merges into the latest data, and a
     // `null` member removes a key, so concurrent disjoint patches (even from other processes) all survive.
-    update: prepare(
-      `UPDATE ${t} SET data = json_patch(data, ?), user_id = CASE WHEN ? THEN ? ELSE user_id END,
+    update: `UPDATE ${t} SET data = json_patch(data, ?), user_id = CASE WHEN ? THEN ? ELSE user_id END,
          last_seen_at = ?, expires_at = ?, rev = rev + 1
        WHERE key = ? AND successor IS NULL AND expires_at > ?`,
-    ),
-    touch: prepare(
-      `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND successor IS NULL AND expires_at > ?`,
-    ),
-    forward: prepare(
-      `UPDATE ${t} SET successor = ?, readable_until = ?, forward_writes = ?, expires_at = ?, data = '{}'
+    touch: `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND successor IS NULL AND expires_at > ?`,
+    forward: `UPDATE ${t} SET successor = ?, readable_until = ?, forward_writes = ?, expires_at = ?, data = '{}'
        WHERE key = ?`,
-    ),
-    removeRecords: prepare(`DELETE FROM ${t} WHERE ${keys} AND successor IS NULL RETURNING expires_at`),
-    successors: prepare(`SELECT key, successor FROM ${t} WHERE ${keys} AND successor IS NOT NULL`),
-    removeForwarders: prepare(`DELETE FROM ${t} WHERE ${keys} AND successor IS NOT NULL`),
-    userKeys: prepare(`SELECT key FROM ${t} WHERE user_id = ?`),
-    listByUser: prepare(
-      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ?`,
-    ),
-    liveOfUser: prepare(
-      `SELECT key, last_seen_at FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ? AND key <> ?`,
-    ),
+    removeRecords: `DELETE FROM ${t} WHERE ${keys} AND successor IS NULL RETURNING expires_at`,
+    successors: `SELECT key, successor FROM ${t} WHERE ${keys} AND successor IS NOT NULL`,
+    removeForwarders: `DELETE FROM ${t} WHERE ${keys} AND successor IS NOT NULL`,
+    userKeys: `SELECT key FROM ${t} WHERE user_id = ?`,
+    listByUser: `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ?`,
+    liveOfUser: `SELECT key, last_seen_at FROM ${t} WHERE user_id = ? AND successor IS NULL AND expires_at > ? AND key <> ?`,
     purgeRecords: purge('successor IS NULL'),
     purgeForwarders: purge('successor IS NOT NULL'),
-    count: prepare(`SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`),
+    count: `SELECT count(*) AS n FROM ${t} WHERE successor IS NULL`,
     // Keyset pagination over the primary key: each page is one index range, whatever the table size.
-    scanFirst: prepare(
-      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE successor IS NULL ORDER BY key LIMIT ?`,
-    ),
-    scanAfter: prepare(
-      `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE key > ? AND successor IS NULL ORDER BY key LIMIT ?`,
-    ),
+    scanFirst: `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE successor IS NULL ORDER BY key LIMIT ?`,
+    scanAfter: `SELECT key, ${RECORD_COLUMNS} FROM ${t} WHERE key > ? AND successor IS NULL ORDER BY key LIMIT ?`,
+    // A write that changes nothing: run first in a deferred transaction, it takes the database's
+    // write lock at once (waiting out busy_timeout), as BEGIN IMMEDIATE would.
+    writeLock: `UPDATE ${t} SET rev = rev WHERE 0`,
+  } as const;
+}
+
+/** The name of one statement of {@link sqliteSql}. */
+export type SqliteStatementName = keyof ReturnType<typeof sqliteSql>;
+
+/**
+ * Prepares the statements against `table` (which must exist). `safeIntegers(false)`: a handle the
+ * user opened with `defaultSafeIntegers(true)` would otherwise hand back BigInts.
+ */
+export function prepareStatements(db: Database, table: string): SqliteStatements {
+  const sql = sqliteSql(table);
+  const prepare = <P extends unknown[], R = unknown>(text: string) => {
+    const statement = db.prepare<P, R>(text);
+    return statement.reader ? statement.safeIntegers(false) : statement;
+  };
+  return {
+    readRow: prepare(sql.readRow),
+    create: prepare(sql.create),
+    update: prepare(sql.update),
+    touch: prepare(sql.touch),
+    forward: prepare(sql.forward),
+    removeRecords: prepare(sql.removeRecords),
+    successors: prepare(sql.successors),
+    removeForwarders: prepare(sql.removeForwarders),
+    userKeys: prepare(sql.userKeys),
+    listByUser: prepare(sql.listByUser),
+    liveOfUser: prepare(sql.liveOfUser),
+    purgeRecords: prepare(sql.purgeRecords),
+    purgeForwarders: prepare(sql.purgeForwarders),
+    count: prepare(sql.count),
+    scanFirst: prepare(sql.scanFirst),
+    scanAfter: prepare(sql.scanAfter),
   };
 }
 

@@ -1,0 +1,144 @@
+/**
+ * A Drizzle database as an {@link OrmRunner}: each statement is the raw-driver stores' SQL text
+ * turned into Drizzle's `sql` (the text between placeholders as `sql.raw`, each value as
+ * `sql.param`), sent with `execute` (PostgreSQL, MySQL) or `all`/`run` (SQLite); transactions are
+ * `db.transaction()` on the root database (a pooled connection of their own; on better-sqlite3 a
+ * synchronous `BEGIN IMMEDIATE` one).
+ */
+import type { SQL } from 'drizzle-orm';
+import { ConfigError } from '../../core/errors.ts';
+import { type OrmDialect, type OrmResult, type OrmRun, type OrmRunner, returnsRows } from '../orm/runner.ts';
+
+/** What the store uses of a Drizzle database (node-postgres, mysql2, better-sqlite3 or an async SQLite driver). */
+export interface DrizzleLike {
+  readonly dialect: object;
+  execute?(query: SQL): Promise<unknown>;
+  all?(query: SQL): unknown;
+  run?(query: SQL): unknown;
+  transaction(body: (tx: never) => unknown, config?: object): unknown;
+  readonly $client?: unknown;
+}
+
+/** Drizzle's class tag (`static [entityKind]`), the way Drizzle itself tells its classes apart. */
+export function drizzleKind(value: object): string {
+  const ctor = (value as { constructor?: Record<symbol, unknown> }).constructor;
+  return String(ctor?.[Symbol.for('drizzle:entityKind')] ?? '');
+}
+
+/** The dialect of `db`, from its dialect object's class. @throws ConfigError when it is none we know. */
+export function drizzleDialect(
+  factory: string,
+  db: DrizzleLike,
+): OrmDialect & ('postgres' | 'mysql' | 'sqlite') {
+  const kind = drizzleKind(db.dialect);
+  if (kind === 'PgDialect') return 'postgres';
+  if (kind === 'MySqlDialect') return 'mysql';
+  if (kind.startsWith('SQLite')) return 'sqlite';
+  throw new ConfigError(
+    `${factory}: a Drizzle database of dialect ${kind || 'unknown'} is not supported; PostgreSQL, MySQL/MariaDB and SQLite are.`,
+  );
+}
+
+/** Drizzle wraps a driver's error (`DrizzleQueryError`); the store reads the driver's (errno, code). */
+function unwrap(error: unknown): unknown {
+  const wrapped = error instanceof Error && error.constructor.name === 'DrizzleQueryError';
+  return wrapped && error.cause !== undefined ? error.cause : error;
+}
+
+/** Builds the runner over `db` once Drizzle's module (for `sql`) is loaded. */
+export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promise<OrmRunner> {
+  const { sql } = await import('drizzle-orm');
+  const placeholder = dialect === 'postgres' ? /\$(\d+)/g : /\?/g;
+  /** Each statement's text split at its placeholders, once: the store sends few distinct statements. */
+  const split = new Map<string, { readonly raw: SQL[]; readonly slots: number[] }>();
+  const parts = (text: string) => {
+    let found = split.get(text);
+    if (found === undefined) {
+      const raw: SQL[] = [];
+      const slots: number[] = [];
+      let last = 0;
+      for (const match of text.matchAll(placeholder)) {
+        raw.push(sql.raw(text.slice(last, match.index)));
+        // PostgreSQL numbers its placeholders ($1 may appear twice); `?` takes the values in order.
+        slots.push(match[1] === undefined ? slots.length : Number(match[1]) - 1);
+        last = match.index + match[0].length;
+      }
+      raw.push(sql.raw(text.slice(last)));
+      found = { raw, slots };
+      if (split.size < 1000) split.set(text, found);
+    }
+    return found;
+  };
+  /** The SQL text with each placeholder a Drizzle param (a bound value, never spliced). */
+  const toSql = (text: string, values: readonly unknown[]): SQL => {
+    const { raw, slots } = parts(text);
+    const chunks: SQL[] = [];
+    slots.forEach((slot, i) => {
+      chunks.push(raw[i] as SQL, sql`${sql.param(values[slot])}`);
+    });
+    chunks.push(raw[slots.length] as SQL);
+    return sql.join(chunks);
+  };
+  const shaped = (result: unknown, text: string): OrmResult => {
+    if (dialect === 'mysql') {
+      // mysql2's [rows or result header, fields]
+      const head = (result as unknown[])[0];
+      if (Array.isArray(head)) return { rows: head as Record<string, unknown>[], affected: head.length };
+      return { rows: [], affected: Number((head as { affectedRows?: number }).affectedRows ?? 0) };
+    }
+    if (dialect === 'sqlite') {
+      if (Array.isArray(result))
+        return { rows: result as Record<string, unknown>[], affected: result.length };
+      const run = result as { changes?: number; rowsAffected?: number };
+      return { rows: [], affected: Number(run.changes ?? run.rowsAffected ?? 0) };
+    }
+    // node-postgres' QueryResult, or postgres.js' row list (an array with `count`)
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<
+      string,
+      unknown
+    >[];
+    const count = Array.isArray(result)
+      ? (result as { count?: number }).count
+      : (result as { rowCount?: number | null }).rowCount;
+    return { rows, affected: Number(count ?? rows.length) || (returnsRows(text) ? rows.length : 0) };
+  };
+  const send = (target: DrizzleLike, text: string, values: readonly unknown[]): unknown => {
+    const query = toSql(text, values);
+    if (dialect !== 'sqlite') return (target.execute as (q: SQL) => Promise<unknown>).call(target, query);
+    return returnsRows(text) ? target.all?.(query) : target.run?.(query);
+  };
+  const on =
+    (target: DrizzleLike): OrmRun =>
+    async (text, values) => {
+      try {
+        return shaped(await send(target, text, values), text);
+      } catch (error) {
+        throw unwrap(error);
+      }
+    };
+  const transaction = <T>(body: (run: OrmRun) => Promise<T>): Promise<T> =>
+    db.transaction(
+      (tx: never) => body(on(tx)),
+      dialect === 'sqlite' ? { behavior: 'immediate' } : undefined,
+    ) as Promise<T>;
+  const runner: OrmRunner = { dialect, run: on(db), transaction };
+  if (dialect !== 'sqlite' || drizzleKind(db.dialect) !== 'SQLiteSyncDialect') return runner;
+  // better-sqlite3: synchronous statements and a synchronous BEGIN IMMEDIATE transaction.
+  const onSync = (target: DrizzleLike) => (text: string, values: readonly unknown[]) => {
+    try {
+      return shaped(send(target, text, values), text);
+    } catch (error) {
+      throw unwrap(error);
+    }
+  };
+  const client = db.$client as { inTransaction?: boolean } | undefined;
+  return {
+    ...runner,
+    sync: {
+      run: onSync(db),
+      immediateTransaction: <T>(body: (run: ReturnType<typeof onSync>) => T): T =>
+        db.transaction((tx: never) => body(onSync(tx)), { behavior: 'immediate' }) as T,
+      appTransactionOpen: () => client?.inTransaction === true,
+    },
+  };
+}

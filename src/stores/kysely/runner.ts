@@ -1,0 +1,55 @@
+/**
+ * A Kysely instance as an {@link OrmRunner}: statements go through `executeQuery` with a compiled
+ * raw query (the same SQL text the raw-driver stores send), on a copy of the instance without the
+ * app's plugins (a `CamelCasePlugin` would rename the columns the store reads); transactions are
+ * `db.transaction().execute()` on that root instance, so each gets a connection of its own.
+ */
+import type { CompiledQuery, QueryResult } from 'kysely';
+import { ConfigError } from '../../core/errors.ts';
+import type { OrmDialect, OrmRun, OrmRunner } from '../orm/runner.ts';
+
+/** What the store uses of a `Kysely` instance (any database type). */
+export interface KyselyLike {
+  readonly isTransaction: boolean;
+  withoutPlugins(): KyselyLike;
+  executeQuery(query: CompiledQuery<unknown>): Promise<QueryResult<unknown>>;
+  transaction(): { execute<T>(callback: (trx: KyselyLike) => Promise<T>): Promise<T> };
+  getExecutor(): { readonly adapter: object };
+}
+
+/**
+ * The dialect of `db`, from its adapter (PostgresAdapter, MysqlAdapter, SqliteAdapter and their
+ * subclasses, such as PGlite's), unless `dialect` says it.
+ * @throws ConfigError (`COATCHECK_CONFIG`) when it cannot be told.
+ */
+export function kyselyDialect(factory: string, db: KyselyLike, dialect: OrmDialect | undefined): OrmDialect {
+  if (dialect !== undefined) return dialect;
+  for (let proto = Object.getPrototypeOf(db.getExecutor().adapter); proto !== null; ) {
+    const name = String((proto.constructor as { name?: unknown }).name);
+    if (/Postgres|PGlite/i.test(name)) return 'postgres';
+    if (/Mysql|MariaDB/i.test(name)) return 'mysql';
+    if (/Sqlite/i.test(name)) return 'sqlite';
+    proto = Object.getPrototypeOf(proto);
+  }
+  throw new ConfigError(
+    `${factory}: cannot tell the SQL dialect of this Kysely instance; pass dialect: 'postgres', 'mysql' or 'sqlite'.`,
+  );
+}
+
+/** Builds the runner over `db` once Kysely's module (for `CompiledQuery.raw`) is loaded. */
+export async function kyselyRunner(db: KyselyLike, dialect: OrmDialect): Promise<OrmRunner> {
+  const { CompiledQuery } = await import('kysely');
+  const on =
+    (target: KyselyLike): OrmRun =>
+    async (sql, values) => {
+      const result = await target.executeQuery(CompiledQuery.raw(sql, [...values]));
+      const rows = result.rows as Record<string, unknown>[];
+      return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
+    };
+  const plain = db.withoutPlugins();
+  return {
+    dialect,
+    run: on(plain),
+    transaction: (body) => plain.transaction().execute((trx) => body(on(trx))),
+  };
+}
