@@ -22,6 +22,7 @@ export const SECTIONS: Record<string, readonly string[]> = {
     'docs/stores/kysely.md',
     'docs/stores/drizzle.md',
     'docs/stores/memcached.md',
+    'docs/stores/dynamodb.md',
     'docs/stores/cache.md',
   ],
   adapters: ['docs/adapters.md', 'docs/migrating-from-express-session.md'],

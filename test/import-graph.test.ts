@@ -28,6 +28,7 @@ const DRIVERS = [
   'memcache-client',
   'kysely',
   'drizzle-orm',
+  '@aws-sdk/client-dynamodb',
 ];
 const FRAMEWORKS = ['express', 'express4', 'fastify', 'hono', '@hono/node-server', 'koa', 'koa2'];
 /** Optional peers that only their own entry point may load. */
@@ -39,6 +40,7 @@ const ENTRIES: ReadonlyArray<{ name: string; file: string; allowed: readonly str
   { name: 'coatcheck/node', file: 'src/adapters/node.ts', allowed: [] },
   { name: 'coatcheck/web', file: 'src/adapters/web.ts', allowed: [] },
   { name: 'coatcheck/express', file: 'src/adapters/express.ts', allowed: [] },
+  { name: 'coatcheck/express-session', file: 'src/adapters/express-session.ts', allowed: [] },
   { name: 'coatcheck/fastify', file: 'src/adapters/fastify.ts', allowed: [] },
   { name: 'coatcheck/hono', file: 'src/adapters/hono.ts', allowed: ['hono'] },
   { name: 'coatcheck/koa', file: 'src/adapters/koa.ts', allowed: [] },
@@ -48,6 +50,8 @@ const ENTRIES: ReadonlyArray<{ name: string; file: string; allowed: readonly str
   { name: 'coatcheck/stores/drizzle', file: 'src/stores/drizzle.ts', allowed: [] },
   // A table definition for the app's Drizzle schema is made of Drizzle: that one loads it.
   { name: 'coatcheck/stores/drizzle/pg', file: 'src/stores/drizzle/pg.ts', allowed: ['drizzle-orm'] },
+  // The SDK is its driver, but it loads it on the first call, not at import.
+  { name: 'coatcheck/stores/dynamodb', file: 'src/stores/dynamodb.ts', allowed: [] },
 ];
 
 // Runs in the loader thread: appends every resolved URL to the log file, synchronously, so the

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CsrfGuardOptions, Session, type SessionData, type Sessions } from '../index.ts';
 import { loadAndHold } from './express/hold.ts';
+import './express/request-session.ts';
 import type { MigrationStep, SessionMigration } from './express/session-migration.ts';
 import { verifyNodeCsrf } from './node/csrf.ts';
 
@@ -32,9 +33,9 @@ export type RegisteredSessionData = Register extends { data: infer D extends Ses
 
 declare global {
   namespace Express {
-    interface Request {
-      /** This request's session (set by coatcheck's `session()` middleware). */
-      session: Session<RegisteredSessionData>;
+    interface CoatcheckSessions {
+      /** `req.session` under coatcheck's `session()` middleware (see express/request-session.ts). */
+      'coatcheck/express': Session<RegisteredSessionData>;
     }
   }
 }

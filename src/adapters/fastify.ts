@@ -7,6 +7,12 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CsrfGuardOptions, Session, SessionData, Sessions } from '../index.ts';
+import {
+  type FastifyStyleSession,
+  type OrdinaryFastifyPlugin,
+  type PropertySessionPluginOptions,
+  propertySessionOver,
+} from './fastify/property-session.ts';
 import { checkCsrf } from './kit/csrf.ts';
 import { loadInput, nodeHeader, requestContext } from './kit/request.ts';
 import { applyResponseHeaders, commitThen, type HeaderTarget } from './kit/response.ts';
@@ -27,10 +33,18 @@ export interface Register {}
 /** The data type of `request.session`: `Register['data']` when registered, else `SessionData`. */
 export type RegisteredSessionData = Register extends { data: infer D extends SessionData } ? D : SessionData;
 
+/**
+ * The type of `request.session`: a `Session`, or, for an app that registers the property-style
+ * plugin's type (`interface Register { session: 'properties' }`), @fastify/session's object.
+ */
+export type RegisteredRequestSession = Register extends { session: 'properties' }
+  ? FastifyStyleSession<RegisteredSessionData> & Partial<RegisteredSessionData>
+  : Session<RegisteredSessionData>;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** This request's session (set by the coatcheck plugin). */
-    session: Session<RegisteredSessionData>;
+    session: RegisteredRequestSession;
   }
 }
 
@@ -161,5 +175,37 @@ export function csrfProtection(options: CsrfGuardOptions = {}) {
 }
 
 export type { CsrfGuardOptions } from '../index.ts';
+
+/**
+ * The plugin with `request.session` as @fastify/session's object (`get`/`set` synchronous,
+ * `regenerate(keep?)`, `destroy`, `reload`, `save`, `sessionId`, `cookie`), for @fastify/passport
+ * and @fastify/flash. Register it instead of `coatcheck`, before them. The session is read when
+ * the request starts (one store round trip for a request with a ticket); changes are saved as one
+ * per-key patch at commit; `regenerate()` ends the session and starts a fresh one; passport's user
+ * is bound as coatcheck's user. For types, register `interface Register { session: 'properties' }`.
+ * See docs/passport.md.
+ *
+ * @example
+ * ```ts
+ * await app.register(propertySession, { sessions });
+ * await app.register(fastifyPassport.initialize());
+ * await app.register(fastifyPassport.secureSession());
+ * ```
+ */
+export function propertySession(
+  fastify: FastifyInstance,
+  options: PropertySessionPluginOptions,
+  done: (error?: Error) => void,
+): void {
+  propertySessionOver(coatcheck as unknown as OrdinaryFastifyPlugin, fastify, options, done);
+}
+
+Object.defineProperty(propertySession, Symbol.for('skip-override'), { value: true });
+Object.defineProperty(propertySession, Symbol.for('fastify.display-name'), { value: 'coatcheck' });
+Object.defineProperty(propertySession, Symbol.for('plugin-meta'), {
+  value: { name: 'coatcheck', fastify: '5.x' },
+});
+
+export { FastifyStyleSession, type PropertySessionPluginOptions } from './fastify/property-session.ts';
 
 export default coatcheck;

@@ -9,6 +9,12 @@ import type { CsrfGuardOptions, Session, SessionData, Sessions } from '../index.
 import { checkCsrf } from './kit/csrf.ts';
 import { loadInput, requestContext } from './kit/request.ts';
 import { applyResponseHeaders, type HeaderTarget } from './kit/response.ts';
+import {
+  type OrdinaryKoaSession,
+  type PropertySessionContext,
+  type PropertySessionOptions,
+  propertySessionOver,
+} from './koa/property-session.ts';
 
 /** The context properties the middleware adds: `new Koa<DefaultState, SessionContext<Data>>()`. */
 export interface SessionContext<Data extends SessionData = SessionData> {
@@ -142,3 +148,30 @@ export function csrf<Data extends SessionData>(
     await next();
   };
 }
+
+/**
+ * `ctx.session` as express-session's object (data as properties, `regenerate`/`save`/`destroy`/
+ * `reload` with callbacks), for koa-passport, which runs passport's express-session calls on it.
+ * The session is read when the request starts (one store round trip for a request with a ticket);
+ * changes are saved as one per-key patch at commit; `regenerate()` ends the session and starts a
+ * fresh one; passport's user is bound as coatcheck's user. See docs/passport.md.
+ *
+ * @example
+ * ```ts
+ * app.use(propertySession(sessions));
+ * app.use(passport.initialize());
+ * app.use(passport.session());
+ * ```
+ */
+export function propertySession<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  options: PropertySessionOptions = {},
+): Middleware<DefaultState, PropertySessionContext<Data>> {
+  return propertySessionOver(session as unknown as OrdinaryKoaSession, sessions, options);
+}
+
+export type {
+  PropertySession,
+  PropertySessionContext,
+  PropertySessionOptions,
+} from './koa/property-session.ts';

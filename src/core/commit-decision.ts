@@ -59,7 +59,10 @@ export function decideCommit(state: CommitState): CommitDecision {
   }
   if (state.rotated) return { store: 'rotate', cookie: 'set' };
   const reissue = state.staleSignature;
-  if (state.changed) return { store: 'update', cookie: reissue ? 'set' : 'none' };
-  if (state.touchDue) return { store: 'touch', cookie: reissue || state.persistentCookie ? 'set' : 'none' };
+  // An update slides the idle window as a touch does: a persistent cookie follows it on the same
+  // throttle, or a session changed on every request would outlive its cookie.
+  const slide = state.touchDue && state.persistentCookie;
+  if (state.changed) return { store: 'update', cookie: reissue || slide ? 'set' : 'none' };
+  if (state.touchDue) return { store: 'touch', cookie: reissue || slide ? 'set' : 'none' };
   return reissue ? { store: 'none', cookie: 'set' } : NOTHING;
 }

@@ -27,6 +27,7 @@ export const SUPPORTED_URLS = [
   'postgres://user@host:port/db (or postgresql://)',
   'mysql://user@host:port/db (or mariadb://)',
   'memcached://host:port',
+  'dynamodb://table?region=…[&endpoint=http://127.0.0.1:8000]',
   'sqlite:./file.db (or sqlite:///abs/path.db)',
   'file:./dir (or file:///abs/dir)',
   'memory:',
@@ -200,6 +201,30 @@ async function memcachedFromUrl(url: string, options: StoreFromUrlOptions): Prom
 }
 
 /**
+ * `dynamodb://<table>?region=…&endpoint=…`: credentials come from the SDK's usual chain (env,
+ * profile, role), except for an endpoint on loopback (dynalite, DynamoDB Local), which gets
+ * placeholder ones. The request timeout is set under core's 2 s store deadline.
+ */
+async function dynamoDbFromUrl(url: string): Promise<Store> {
+  const parsed = parse(url);
+  const tableName = decodeURIComponent(parsed.host);
+  if (tableName === '') fail(url, 'the URL names no table, e.g. dynamodb://sessions?region=eu-west-1');
+  const endpoint = parsed.searchParams.get('endpoint') ?? undefined;
+  const region = parsed.searchParams.get('region') ?? undefined;
+  const loopback =
+    endpoint !== undefined && /^https?:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(endpoint);
+  const { dynamoDbStore } = await import('./dynamodb.ts');
+  const sdk = await driver(url, '@aws-sdk/client-dynamodb', () => import('@aws-sdk/client-dynamodb'));
+  const client = new sdk.DynamoDBClient({
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(loopback ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    requestHandler: { requestTimeout: 1500 },
+  });
+  return owning(dynamoDbStore({ client, tableName }), async () => client.destroy());
+}
+
+/**
  * Creates a store from a URL. The store owns the client it creates and closes it in `close()`.
  *
  * | URL | Store | Driver |
@@ -209,6 +234,7 @@ async function memcachedFromUrl(url: string, options: StoreFromUrlOptions): Prom
  * | `postgres://…`, `postgresql://…` | postgres | pg |
  * | `mysql://…/db`, `mariadb://…/db` | mysql | mysql2 |
  * | `memcached://host:port` | memcached | memcache-client |
+ * | `dynamodb://table?region=…&endpoint=…` | dynamodb | @aws-sdk/client-dynamodb |
  * | `sqlite:./file.db`, `sqlite:///abs/path.db` | sqlite | better-sqlite3 |
  * | `file:./dir`, `file:///abs/dir` | fs | none |
  * | `memory:` | memory | none |
@@ -237,6 +263,8 @@ export async function storeFromUrl(url: string, options: StoreFromUrlOptions = {
       return mysqlFromUrl(url, scheme, options);
     case 'memcached':
       return memcachedFromUrl(url, options);
+    case 'dynamodb':
+      return dynamoDbFromUrl(url);
     case 'sqlite': {
       const database = pathOf(url, scheme);
       const { sqliteStore } = await import('./sqlite.ts');

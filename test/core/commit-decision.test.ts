@@ -66,6 +66,18 @@ const cases: Array<[string, Partial<CommitState>, string, string]> = [
   ],
   ['changed: patch, cookie unchanged', { changed: true }, 'update', 'none'],
   [
+    'changed on a persistent cookie, touch not due: patch, cookie unchanged',
+    { changed: true, persistentCookie: true },
+    'update',
+    'none',
+  ],
+  [
+    'changed on a persistent cookie, touch due: patch and slide the cookie with the window',
+    { changed: true, persistentCookie: true, touchDue: true },
+    'update',
+    'set',
+  ],
+  [
     'changed with a stale signature: patch and re-issue',
     { changed: true, staleSignature: true },
     'update',

@@ -13,6 +13,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Store } from '../../src/core/store.ts';
 import { cacheStore } from '../../src/stores/cache.ts';
+import { dynamoDbStore } from '../../src/stores/dynamodb.ts';
 import { fsStore } from '../../src/stores/fs.ts';
 import { memcachedStore } from '../../src/stores/memcached.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
@@ -20,6 +21,7 @@ import { mysqlStore } from '../../src/stores/mysql.ts';
 import { postgresStore } from '../../src/stores/postgres.ts';
 import { redisStore } from '../../src/stores/redis.ts';
 import { sqliteStore } from '../../src/stores/sqlite.ts';
+import { type Dynalite, freshTable, startDynalite } from './dynalite.ts';
 import { serviceSkipReason, serviceUrls, uniqueName } from './services.ts';
 
 /** A store opened for one test: `cleanup` runs after `sessions.close()` (which closed the store). */
@@ -118,6 +120,29 @@ function memcachedCase(skip: string | undefined): StoreCase {
 }
 
 /** The store matrix: every store that exists in src/stores, with a skip reason for missing servers. */
+let dynalite: Promise<Dynalite> | undefined;
+
+/**
+ * DynamoDB on dynalite, started by the first test that opens it (one per test process; the child
+ * exits with the process). A fresh table each time. dynalite serves one request at a time, so the
+ * contention budget is raised to just under the 5 s storeTimeout the race suite gives core.
+ */
+function dynamoDbCase(): StoreCase {
+  return {
+    name: 'dynamodb',
+    skip: undefined,
+    async open() {
+      dynalite ??= startDynalite();
+      const client = (await dynalite).client();
+      const tableName = await freshTable(client);
+      return {
+        store: dynamoDbStore({ client, tableName, contentionTimeoutMs: 4_500 }),
+        cleanup: async () => client.destroy(),
+      };
+    },
+  };
+}
+
 export async function storeCases(): Promise<StoreCase[]> {
   const [pgSkip, mySkip, redisSkip, memcachedSkip] = await Promise.all([
     serviceSkipReason('postgres'),
@@ -165,5 +190,6 @@ export async function storeCases(): Promise<StoreCase[]> {
     mysqlCase(mySkip),
     redisCase(redisSkip),
     memcachedCase(memcachedSkip),
+    dynamoDbCase(),
   ];
 }

@@ -1,0 +1,150 @@
+/**
+ * koa-passport (with the passport it ships) on Koa 3 with coatcheck/koa's `propertySession()`,
+ * unchanged: passport-local in a real app over HTTP, on the real memory store. The same flows as
+ * on Express: login regenerates (new ticket, the pre-login one dead), the authenticated page,
+ * logout, a second login's new ticket, keepSessionInfo, and passport's user bound as coatcheck's.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import Koa from 'koa';
+import koaPassport from 'koa-passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { sessionIdOf } from '../../src/adapters/kit/session-id.ts';
+import { propertySession } from '../../src/adapters/koa.ts';
+import { createSessions, type Sessions } from '../../src/index.ts';
+import type { CountedStore } from '../support/counting-store.ts';
+import { clock, countedStore, Jar, post, request, serve } from './support.ts';
+
+interface User {
+  readonly id: string;
+  readonly username: string;
+  readonly password: string;
+}
+const USERS: readonly User[] = [{ id: '7', username: 'cleo', password: 'open sesame' }];
+
+/** The app's own form parser: passport-local reads `ctx.request.body`. */
+const formBody: Koa.Middleware = async (ctx, next) => {
+  if (ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded')) {
+    let text = '';
+    for await (const chunk of ctx.req) text += String(chunk);
+    (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(text));
+  }
+  await next();
+};
+
+describe('koa-passport + passport-local on Koa 3 with coatcheck/koa propertySession()', () => {
+  let url: (path: string) => string;
+  let close: () => Promise<void>;
+  let store: CountedStore;
+  let sessions: Sessions<{ cart: string[] }>;
+
+  before(async () => {
+    const passport = new koaPassport.KoaPassport();
+    passport.use(
+      new LocalStrategy((username, password, done) => {
+        const user = USERS.find((candidate) => candidate.username === username);
+        done(null, user !== undefined && user.password === password ? user : false);
+      }),
+    );
+    passport.serializeUser((user, done) => done(null, (user as User).id));
+    passport.deserializeUser((id: string, done) => done(null, USERS.find((user) => user.id === id) ?? false));
+
+    store = countedStore(clock());
+    sessions = createSessions<{ cart: string[] }>({ store, cookie: { secure: false, name: 'sid' } });
+    const app = new Koa();
+    app.use(formBody);
+    app.use(propertySession(sessions));
+    app.use(passport.initialize());
+    app.use(passport.session());
+    app.use(async (ctx, next) => {
+      if (ctx.method === 'POST' && ctx.path === '/cart') {
+        const session = ctx.session!;
+        session.cart = [...(session.cart ?? []), 'sku-1'];
+        ctx.body = 'added';
+        return;
+      }
+      if (ctx.method === 'POST' && ctx.path === '/login') {
+        return passport.authenticate('local', { successRedirect: '/me', failureRedirect: '/login' })(
+          ctx,
+          next,
+        );
+      }
+      if (ctx.method === 'POST' && ctx.path === '/login-keep') {
+        const options = { successRedirect: '/me', failureRedirect: '/login', keepSessionInfo: true };
+        return passport.authenticate('local', options)(ctx, next);
+      }
+      if (ctx.method === 'POST' && ctx.path === '/logout') {
+        await ctx.logout();
+        ctx.redirect('/');
+        return;
+      }
+      if (ctx.path === '/me') {
+        if (!ctx.isAuthenticated()) {
+          ctx.status = 401;
+          ctx.body = 'anonymous';
+          return;
+        }
+        ctx.body = `${(ctx.state.user as User).username} cart=${(ctx.session?.cart ?? []).join(',')}`;
+        return;
+      }
+      ctx.body = 'home';
+    });
+    const running = await serve(createServer(app.callback()));
+    url = running.url;
+    close = running.close;
+  });
+  after(() => close());
+
+  const keyOf = (ticket: string) => sessionIdOf(sessions.load({ cookie: `sid=${ticket}` }));
+
+  it('koa-passport: login regenerates the session (new ticket, the pre-login one dead) and binds the user', async () => {
+    const jar = new Jar('sid');
+    jar.take(await post(url('/cart'), {}, undefined));
+    const anonymous = jar.value!;
+    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 401);
+
+    const login = await post(url('/login'), { username: 'cleo', password: 'open sesame' }, jar.header);
+    assert.equal(login.status, 302);
+    assert.equal(login.headers.get('location'), '/me');
+    jar.take(login);
+    assert.notEqual(jar.value, anonymous);
+    assert.equal(await store.get(keyOf(anonymous)), undefined);
+    assert.equal((await request(url('/me'), { cookie: `sid=${anonymous}` })).status, 401);
+    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'cleo cart=');
+    assert.deepEqual(
+      (await sessions.listUser('7')).map((entry) => entry.sessionId),
+      [keyOf(jar.value!)],
+    );
+  });
+
+  it('koa-passport: keepSessionInfo carries the data across the login', async () => {
+    const jar = new Jar('sid');
+    jar.take(await post(url('/cart'), {}, undefined));
+    jar.take(await post(url('/login-keep'), { username: 'cleo', password: 'open sesame' }, jar.header));
+    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'cleo cart=sku-1');
+  });
+
+  it('koa-passport: a failed login changes nothing', async () => {
+    const jar = new Jar('sid');
+    jar.take(await post(url('/cart'), {}, undefined));
+    const failed = await post(url('/login'), { username: 'cleo', password: 'nope' }, jar.header);
+    assert.equal(failed.headers.get('location'), '/login');
+    assert.deepEqual(failed.setCookie, []);
+  });
+
+  it('koa-passport: logout regenerates (the logged-in ticket dies) and a second login is a new ticket', async () => {
+    const jar = new Jar('sid');
+    jar.take(await post(url('/login'), { username: 'cleo', password: 'open sesame' }, undefined));
+    const first = jar.value!;
+    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
+    const logout = await post(url('/logout'), {}, jar.header);
+    assert.equal(logout.status, 302);
+    jar.take(logout);
+    assert.equal(await store.get(keyOf(first)), undefined);
+    assert.equal((await request(url('/me'), { cookie: `sid=${first}` })).status, 401);
+    jar.take(await post(url('/login'), { username: 'cleo', password: 'open sesame' }, jar.header));
+    assert.ok(jar.value !== undefined && jar.value !== first);
+    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
+  });
+});
