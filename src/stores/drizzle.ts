@@ -61,5 +61,5 @@ export function drizzleStore(options: DrizzleStoreOptions): DrizzleStore {
   }
   const dialect = drizzleDialect(factory, db);
   const settings = ormTableSettings('drizzle', factory, 'docs/stores/drizzle.md', options);
-  return ormTableStore(settings, () => drizzleRunner(db, dialect));
+  return ormTableStore(settings, db, () => drizzleRunner(db, dialect));
 }

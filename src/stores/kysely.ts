@@ -62,5 +62,5 @@ export function kyselyStore(options: KyselyStoreOptions): KyselyStore {
     );
   }
   const settings = ormTableSettings('kysely', factory, 'docs/stores/kysely.md', options);
-  return ormTableStore(settings, () => kyselyRunner(db, kyselyDialect(factory, db, options.dialect)));
+  return ormTableStore(settings, db, () => kyselyRunner(db, kyselyDialect(factory, db, options.dialect)));
 }

@@ -106,8 +106,21 @@ export function expandArrays(sql: string, values: readonly unknown[]): [string, 
 const MYSQL_LOCK = "CONCAT('coatcheck:', LEFT(SHA2(CONCAT(DATABASE(), '.', ?), 256), 48))";
 const USER_LOCK_TIMEOUT_S = 10;
 
-/** The session table behind `runner`, checked (once it succeeds) before the first call. */
-export function ormTableStore(settings: OrmTableSettings, runner: () => Promise<OrmRunner>): SqlTableStore {
+/**
+ * The tables found to match, per app client: a second store on the same client and table (a
+ * restart of the sessions manager, a test's fresh store) skips the catalog reads.
+ */
+const checked = new WeakMap<object, Set<string>>();
+
+/**
+ * The session table behind `runner`, checked (once it succeeds, once per `client` and table)
+ * before the first call. `client` is the app's ORM instance.
+ */
+export function ormTableStore(
+  settings: OrmTableSettings,
+  client: object,
+  runner: () => Promise<OrmRunner>,
+): SqlTableStore {
   let resolved: OrmRunner | undefined;
   const { factory, table, schema } = settings;
   const ready = onceUntilSuccess(async () => {
@@ -117,7 +130,9 @@ export function ormTableStore(settings: OrmTableSettings, runner: () => Promise<
         `${factory}: schema is for PostgreSQL; on ${found.dialect} name the table alone.`,
       );
     }
-    if (settings.check) {
+    const seen = checked.get(client) ?? new Set<string>();
+    const name = `${schema ?? ''}.${table}`;
+    if (settings.check && !seen.has(name)) {
       await checkTable(found.run, {
         dialect: found.dialect,
         table,
@@ -125,6 +140,8 @@ export function ormTableStore(settings: OrmTableSettings, runner: () => Promise<
         factory,
         docs: settings.docs,
       });
+      seen.add(name);
+      checked.set(client, seen);
     }
     resolved = found;
   });
