@@ -112,7 +112,9 @@ function memcachedCase(skip: string | undefined): StoreCase {
         cmdTimeout: 5000,
       });
       return {
-        store: memcachedStore({ client, prefix: `${uniqueName('ccfault')}:` }),
+        // 200 writers on one session need up to 200 CAS cycles each: the race suite gives core a
+        // 5 s storeTimeout, so the contention budget may use most of it (default 1.5 s, under 2 s).
+        store: memcachedStore({ client, prefix: `${uniqueName('ccfault')}:`, casTimeoutMs: 4_500 }),
         cleanup: async () => client.shutdown(),
       };
     },
