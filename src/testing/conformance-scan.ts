@@ -60,6 +60,7 @@ export function registerScan({ storeTest }: SuiteContext, offered: boolean): voi
       if (holdsExpired || seen.has(key))
         assert.deepStrictEqual(seen.get(key), record, `expired record ${key}`);
     }
-    assert.ok(pages >= 4, `25 records in pages of 7 took only ${pages} page(s)`);
+    const least = Math.ceil(seen.size / 7);
+    assert.ok(pages >= least, `${seen.size} records in pages of 7 took only ${pages} page(s)`);
   });
 }

@@ -132,12 +132,25 @@ describe('redis store lifecycle across slots', skip === undefined ? {} : { skip 
     it(`${ending} racing a rotation, ${ROUNDS} rounds, old/new/index on three masters: nothing live`, async () => {
       const { prefix, store } = fresh();
       const outcomes = new Map<string, number>();
+      // The ending starts at a delay swept from 0 to twice the slowest rotation seen so far on this
+      // machine, so both orders (and the steps in between) happen however loaded the machine is.
+      const warm = await spreadKeys(io as Cluster, prefix);
+      await store.create(warm.oldKey, sampleRecord({ userId: warm.userId }));
+      let started = performance.now();
+      await store.rotate(warm.oldKey, warm.newKey, rotation(warm.userId));
+      let span = performance.now() - started;
       for (let round = 0; round < ROUNDS; round++) {
         const { userId, oldKey, newKey } = await spreadKeys(io as Cluster, prefix);
         await store.create(oldKey, sampleRecord({ userId }));
+        const delay = ((round % 10) / 9) * 2 * span;
         const [outcome] = await Promise.all([
-          jitter().then(() => store.rotate(oldKey, newKey, rotation(userId))),
-          jitter().then(
+          jitter().then(async () => {
+            started = performance.now();
+            const rotated = await store.rotate(oldKey, newKey, rotation(userId));
+            span = Math.max(span, performance.now() - started);
+            return rotated;
+          }),
+          sleep(delay).then(
             (): Promise<unknown> => (ending === 'delete' ? store.delete(oldKey) : store.deleteByUser(userId)),
           ),
         ]);

@@ -161,6 +161,39 @@ describe('redis store specifics', skip === undefined ? {} : { skip }, () => {
     );
   });
 
+  it('scan returns every key that exists throughout while the keyspace grows between pages (rehashing)', async () => {
+    // A database of its own, so its keyspace table starts small and grows (and rehashes) only
+    // because of this test: a SCAN cursor then covers other buckets than it did a page earlier.
+    const db = new Redis(serviceUrls.redis, { db: 7 });
+    after(async () => {
+      await db.flushdb();
+      await db.quit();
+    });
+    const store = redisStore({ client: db, prefix: 'scan-grow:' });
+    for (let round = 0; round < 5; round++) {
+      await db.flushdb();
+      const keys = Array.from({ length: 24 }, randomKey);
+      for (const key of keys) await store.create(key, sampleRecord());
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      let filler = 0;
+      do {
+        const page = await store.scan({ cursor, limit: 2 });
+        for (const entry of page.entries) seen.add(entry.key);
+        cursor = page.cursor;
+        // Grow the table between the first pages (past two doublings), with keys that are not
+        // records of this store; a table that grew on every page would never be scanned through.
+        if (filler < 160) {
+          const batch = db.pipeline();
+          for (let i = 0; i < 32; i++) batch.set(`filler:${round}:${filler++}`, '1');
+          await batch.exec();
+        }
+      } while (cursor !== undefined);
+      const missed = keys.filter((key) => !seen.has(key));
+      assert.deepStrictEqual(missed, [], `round ${round}: ${missed.length} of 24 keys never returned`);
+    }
+  });
+
   it('falls back to EVAL when the server lost its scripts (NOSCRIPT)', async () => {
     const { store } = fresh();
     const key = randomKey();
