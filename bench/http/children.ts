@@ -20,7 +20,13 @@ export const pinned = (() => {
 })();
 
 function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
-  const node = [process.execPath, '--import', 'tsx', `${here}${script}`, ...args];
+  const node = [
+    process.execPath,
+    '--import',
+    'tsx',
+    script.startsWith('/') ? script : `${here}${script}`,
+    ...args,
+  ];
   return pinned ? ['taskset', ['-c', String(cpu), ...node]] : [node[0]!, node.slice(1)];
 }
 
@@ -36,13 +42,17 @@ export interface ServerChild {
   close(): Promise<void>;
 }
 
-/** Starts the server of variant `id` on CPU 0 and waits for its first report (30 s at most). */
+/**
+ * Starts the server of variant `id` on CPU 0 and waits for its first report (30 s at most).
+ * `serverScript` is another checkout's `bench/http/server.ts` (an absolute path) when comparing builds.
+ */
 export async function startServer(
   id: string,
   context: object,
   extraNodeArgs: readonly string[] = [],
+  serverScript = 'server.ts',
 ): Promise<ServerChild> {
-  const [command, args] = nodeCommand(0, 'server.ts', [id]);
+  const [command, args] = nodeCommand(0, serverScript, [id]);
   const nodeArgs = pinned
     ? [...args.slice(0, 3), ...extraNodeArgs, ...args.slice(3)]
     : [...extraNodeArgs, ...args];

@@ -36,6 +36,7 @@ export function countingStore<S extends Store>(inner: S): S {
     update: wrap('update', (key, patch) => inner.update(key, patch)),
     touch: wrap('touch', (key, window) => inner.touch(key, window)),
     delete: wrap('delete', (key) => inner.delete(key)),
+    rotate: wrap('rotate', (oldKey, newKey, rotation) => inner.rotate(oldKey, newKey, rotation)),
     close: () => inner.close(),
   };
   return wrapped as S;

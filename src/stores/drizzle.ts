@@ -10,7 +10,7 @@
  * with `db.transaction()` on the root database, and no connection pool of its own.
  */
 import { ConfigError } from '../core/errors.ts';
-import { type DrizzleLike, drizzleDialect, drizzleKind, drizzleRunner } from './drizzle/runner.ts';
+import { type DrizzleLike, dialectObject, drizzleDialect, drizzleKind, drizzleRunner } from './drizzle/runner.ts';
 import { type OrmStoreOptions, ormTableSettings } from './orm/options.ts';
 import { ormTableStore } from './orm/table-store.ts';
 import type { SqlTableStore } from './shared/sql-store.ts';
@@ -49,7 +49,7 @@ export type DrizzleStore = SqlTableStore;
 export function drizzleStore(options: DrizzleStoreOptions): DrizzleStore {
   const factory = 'drizzleStore';
   const { db } = options;
-  if (typeof db !== 'object' || db === null || typeof db.transaction !== 'function' || !db.dialect) {
+  if (typeof db !== 'object' || db === null || typeof db.transaction !== 'function' || !dialectObject(db)) {
     throw new ConfigError(
       `${factory}: db must be a Drizzle database, got ${db === null ? 'null' : typeof db}.`,
     );

@@ -9,14 +9,24 @@ import type { SQL } from 'drizzle-orm';
 import { ConfigError } from '../../core/errors.ts';
 import { type OrmDialect, type OrmResult, type OrmRun, type OrmRunner, returnsRows } from '../orm/runner.ts';
 
-/** What the store uses of a Drizzle database (node-postgres, mysql2, better-sqlite3 or an async SQLite driver). */
+/**
+ * What the store uses of a Drizzle database (node-postgres, mysql2, better-sqlite3 or an async
+ * SQLite driver). Its dialect object is read at run time: Drizzle marks that member internal, so
+ * its published types do not show it, and a type that required it would refuse every real database.
+ */
 export interface DrizzleLike {
-  readonly dialect: object;
   execute?(query: SQL): Promise<unknown>;
   all?(query: SQL): unknown;
   run?(query: SQL): unknown;
-  transaction(body: (tx: never) => unknown, config?: object): unknown;
+  /** Typed loosely so every driver's generic signature fits; the store passes a callback and a config. */
+  transaction(body: never, config?: never): unknown;
   readonly $client?: unknown;
+}
+
+/** `db`'s dialect object (Drizzle's internal `dialect` member), when it has one. */
+export function dialectObject(db: DrizzleLike): object | undefined {
+  const dialect = (db as { readonly dialect?: unknown }).dialect;
+  return typeof dialect === 'object' && dialect !== null ? dialect : undefined;
 }
 
 /** Drizzle's class tag (`static [entityKind]`), the way Drizzle itself tells its classes apart. */
@@ -30,7 +40,8 @@ export function drizzleDialect(
   factory: string,
   db: DrizzleLike,
 ): OrmDialect & ('postgres' | 'mysql' | 'sqlite') {
-  const kind = drizzleKind(db.dialect);
+  const dialect = dialectObject(db);
+  const kind = dialect === undefined ? '' : drizzleKind(dialect);
   if (kind === 'PgDialect') return 'postgres';
   if (kind === 'MySqlDialect') return 'mysql';
   if (kind.startsWith('SQLite')) return 'sqlite';
@@ -116,13 +127,15 @@ export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promi
         throw unwrap(error);
       }
     };
+  const begin = db.transaction as (body: (tx: DrizzleLike) => unknown, config?: object) => unknown;
   const transaction = <T>(body: (run: OrmRun) => Promise<T>): Promise<T> =>
-    db.transaction(
-      (tx: never) => body(on(tx)),
+    begin.call(
+      db,
+      (tx: DrizzleLike) => body(on(tx)),
       dialect === 'sqlite' ? { behavior: 'immediate' } : undefined,
     ) as Promise<T>;
   const runner: OrmRunner = { dialect, run: on(db), transaction };
-  if (dialect !== 'sqlite' || drizzleKind(db.dialect) !== 'SQLiteSyncDialect') return runner;
+  if (dialect !== 'sqlite' || drizzleKind(dialectObject(db) ?? {}) !== 'SQLiteSyncDialect') return runner;
   // better-sqlite3: synchronous statements and a synchronous BEGIN IMMEDIATE transaction.
   const onSync = (target: DrizzleLike) => (text: string, values: readonly unknown[]) => {
     try {
@@ -137,7 +150,7 @@ export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promi
     sync: {
       run: onSync(db),
       immediateTransaction: <T>(body: (run: ReturnType<typeof onSync>) => T): T =>
-        db.transaction((tx: never) => body(onSync(tx)), { behavior: 'immediate' }) as T,
+        begin.call(db, (tx: DrizzleLike) => body(onSync(tx)), { behavior: 'immediate' }) as T,
       appTransactionOpen: () => client?.inTransaction === true,
     },
   };

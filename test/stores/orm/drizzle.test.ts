@@ -108,7 +108,7 @@ const pgPools = [0, 1].map(() => new pg.Pool({ connectionString: serviceUrls.pos
 register({
   dialect: 'postgres',
   skip: await serviceSkipReason('postgres'),
-  db: (second, log) => pgDrizzle(pgPools[second ? 1 : 0] as pg.Pool, logger(log)) as unknown as DrizzleLike,
+  db: (second, log) => pgDrizzle(pgPools[second ? 1 : 0] as pg.Pool, logger(log)),
   async exec(db, query) {
     return (
       (await (db as unknown as ReturnType<typeof pgDrizzle>).execute(query)) as {
@@ -134,7 +134,7 @@ register({
   dialect: 'mysql',
   skip: await serviceSkipReason('mysql'),
   db: (second, log) =>
-    mysqlDrizzle(myPools[second ? 1 : 0] as mysql.Pool, logger(log)) as unknown as DrizzleLike,
+    mysqlDrizzle(myPools[second ? 1 : 0] as mysql.Pool, logger(log)),
   async exec(db, query) {
     const [rows] = (await (db as unknown as ReturnType<typeof mysqlDrizzle>).execute(query)) as unknown as [
       unknown,
@@ -162,7 +162,7 @@ register({
   dialect: 'sqlite',
   skip: undefined,
   db: (second, log) =>
-    sqliteDrizzle(handles[second ? 1 : 0] as Database.Database, logger(log)) as unknown as DrizzleLike,
+    sqliteDrizzle(handles[second ? 1 : 0] as Database.Database, logger(log)),
   async exec(db, query) {
     const lite = db as unknown as ReturnType<typeof sqliteDrizzle>;
     if (

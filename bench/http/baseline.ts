@@ -1,0 +1,192 @@
+/**
+ * Before/after: every selected coatcheck variant of this checkout against the same variant of
+ * another checkout (`BENCH_BASELINE=/path/to/checkout`, built and with `bench/node_modules`), in
+ * interleaved rounds: both servers run at once and each round loads before then after, the next
+ * after then before, so a drift of the machine weighs on both alike. Reported per route: the
+ * median req/s of each over the rounds, after/before with the spread of the per-round ratios, and
+ * the server's CPU time per request (user + system, read from /proc).
+ *
+ *   BENCH_BASELINE=/tmp/before BENCH_ONLY=express-coatcheck-memory node --import tsx bench/http/baseline.ts
+ *
+ * Settings: BENCH_ONLY (default: every coatcheck variant), BENCH_DURATION (s per round, 3),
+ * BENCH_PAIR_ROUNDS (6), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ROUTES, type Route, VARIANTS, WITH_COOKIE } from './catalog.ts';
+import { runLoad, type ServerChild, startServer } from './children.ts';
+import { type BenchRedis, startRedis } from './redis-server.ts';
+import { cookiePair, get } from './requests.ts';
+import { type BenchContext, COOKIE_NAME } from './variant.ts';
+
+const env = process.env;
+const number = (name: string, fallback: number) => {
+  const value = Number(env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) `pid` has used so far, or NaN off Linux. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+interface Side {
+  readonly server: ServerChild;
+  readonly port: number;
+  readonly pid: number;
+  readonly cookie: string | undefined;
+}
+
+interface RouteFigures {
+  readonly rps: [number, number];
+  readonly cpuUs: [number, number];
+  readonly ratios: number[];
+}
+
+async function startSide(id: string, ctx: BenchContext, script: string): Promise<Side> {
+  const server = await startServer(id, ctx, [], script);
+  if (server.start.type !== 'ready') {
+    await server.close();
+    throw new Error(`${id} (${script}): ${server.start.reason}`);
+  }
+  const { port, pid } = server.start;
+  return { server, port, pid, cookie: cookiePair(await get(port, '/write'), COOKIE_NAME) };
+}
+
+async function measure(side: Side, route: Route, duration: number, connections: number) {
+  const headers: Record<string, string> =
+    WITH_COOKIE.has(route) && side.cookie ? { cookie: side.cookie } : {};
+  const cpuBefore = cpuSeconds(side.pid);
+  const result = await runLoad({
+    url: `http://127.0.0.1:${side.port}${route}`,
+    connections,
+    headers,
+    duration,
+  });
+  const cpu = cpuSeconds(side.pid) - cpuBefore;
+  if (result.errors > 0 || result.non2xx > 0)
+    throw new Error(`${route}: ${result.errors} errors, ${result.non2xx} non-2xx responses`);
+  return { rps: result.rps, cpuUs: (cpu / Math.max(1, result.total)) * 1e6 };
+}
+
+async function compare(id: string, ctx: BenchContext, baseline: string): Promise<Map<Route, RouteFigures>> {
+  const duration = number('BENCH_DURATION', 3);
+  const rounds = Math.round(number('BENCH_PAIR_ROUNDS', 6));
+  const connections = number('BENCH_CONNECTIONS', 50);
+  const warmup = number('BENCH_WARMUP', 1);
+  const sides: Side[] = [];
+  try {
+    const tables = [0, 1].map(() => `bench_base_${process.pid}_${randomBytes(3).toString('hex')}`);
+    sides.push(
+      await startSide(id, { ...ctx, postgresTable: tables[0] ?? '' }, join(baseline, 'bench/http/server.ts')),
+    );
+    sides.push(await startSide(id, { ...ctx, postgresTable: tables[1] ?? '' }, 'server.ts'));
+    const figures = new Map<Route, RouteFigures>();
+    for (const route of ROUTES) {
+      for (const side of sides) await measure(side, route, warmup, connections);
+      const rps: [number[], number[]] = [[], []];
+      const cpu: [number[], number[]] = [[], []];
+      const ratios: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? [0, 1] : [1, 0];
+        const got: number[] = [];
+        for (const i of order) {
+          const side = sides[i];
+          if (side === undefined) continue;
+          const m = await measure(side, route, duration, connections);
+          rps[i as 0 | 1].push(m.rps);
+          cpu[i as 0 | 1].push(m.cpuUs);
+          got[i] = m.rps;
+        }
+        ratios.push((got[1] ?? 0) / (got[0] ?? 1));
+      }
+      const entry: RouteFigures = {
+        rps: [median(rps[0]), median(rps[1])],
+        cpuUs: [median(cpu[0]), median(cpu[1])],
+        ratios,
+      };
+      figures.set(route, entry);
+      process.stderr.write(
+        `  ${id} ${route}: before ${Math.round(entry.rps[0])} after ${Math.round(entry.rps[1])} req/s (${(entry.rps[1] / entry.rps[0]).toFixed(3)}×)\n`,
+      );
+    }
+    return figures;
+  } finally {
+    for (const side of sides) await side.server.close();
+  }
+}
+
+function table(results: ReadonlyMap<string, Map<Route, RouteFigures>>, baseline: string): string {
+  const lines = [
+    `Before: ${baseline}. After: this checkout. Medians of ${number('BENCH_PAIR_ROUNDS', 6)} interleaved rounds of ${number('BENCH_DURATION', 3)} s, ${number('BENCH_CONNECTIONS', 50)} connections.`,
+    '',
+    '| variant | route | before req/s | after req/s | after / before (spread) | CPU µs/req before | after |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [id, routes] of results) {
+    const title = VARIANTS.find((v) => v.id === id)?.title ?? id;
+    for (const [route, f] of routes) {
+      const spread = `${Math.min(...f.ratios).toFixed(2)}–${Math.max(...f.ratios).toFixed(2)}`;
+      lines.push(
+        `| ${title} | ${route} | ${Math.round(f.rps[0])} | ${Math.round(f.rps[1])} | ${(f.rps[1] / f.rps[0]).toFixed(3)}× (${spread}) | ${f.cpuUs[0].toFixed(1)} | ${f.cpuUs[1].toFixed(1)} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const baselineDir = env.BENCH_BASELINE ? resolve(env.BENCH_BASELINE) : undefined;
+if (baselineDir === undefined || !existsSync(join(baselineDir, 'bench/http/server.ts'))) {
+  process.stderr.write(
+    'BENCH_BASELINE must name another checkout of coatcheck (built, with bench/node_modules).\n',
+  );
+  process.exit(2);
+}
+const only = env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const selected = VARIANTS.filter(
+  (v) => v.ours && (only === undefined || only.length === 0 || only.includes(v.id)),
+);
+const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
+const ctx: BenchContext = {
+  redisUrl: '',
+  postgresUrl: env.COATCHECK_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  postgresTable: '',
+  sqlitePath: join(tmpdir(), `coatcheck-bench-${tag}.db`),
+  secret: randomBytes(32).toString('hex'),
+};
+let redis: BenchRedis | undefined;
+if (selected.some((v) => v.counted === 'redis')) redis = await startRedis(number('BENCH_REDIS_PORT', 6390));
+const results = new Map<string, Map<Route, RouteFigures>>();
+try {
+  for (const variant of selected) {
+    process.stderr.write(`${variant.title}\n`);
+    results.set(variant.id, await compare(variant.id, { ...ctx, redisUrl: redis?.url ?? '' }, baselineDir));
+  }
+} finally {
+  await redis?.stop();
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${ctx.sqlitePath}${suffix}`, { force: true });
+}
+const report = table(results, baselineDir);
+process.stdout.write(report);
+mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../results/baseline.md', import.meta.url), report);
