@@ -3,9 +3,11 @@
  * await, makes the plan's one store call, and turns the store's answer into the result or a typed
  * error. Runs before the response's headers are sent.
  */
+import { decideCommit } from './commit-decision.ts';
 import {
   type CommitPlan,
   type CommitResult,
+  commitState,
   planCommit,
   type StoreWrite,
   withoutTicket,
@@ -39,8 +41,11 @@ export function commitWithoutStore(
   status: number,
 ): CommitResult | undefined {
   if (state.busy > 0 || state.storeFailure !== undefined) return undefined;
-  const plan = planCommit(options, state, status, options.now());
-  if (plan.write !== undefined) return undefined;
+  const now = options.now();
+  // The decision alone says whether the store is needed; only then is the rest planned.
+  const decision = decideCommit(commitState(options, state, status, now));
+  if (decision.store !== 'none') return undefined;
+  const plan = planCommit(options, state, status, now, decision);
   state.committed = true;
   return plan.result;
 }

@@ -5,6 +5,7 @@
 import { type CodecLimits, decodeValue, encodeValue } from './codec.ts';
 import type { ValueCipher } from './encryption.ts';
 import type { EncodedData, StoreDataPatch } from './store.ts';
+import { utf8Length } from './utf8.ts';
 
 /** The opened values of a loaded record (see open-record.ts). */
 export interface OpenedRecord {
@@ -122,6 +123,28 @@ export class SessionValues {
       else set[key] = value;
     }
     return { set, del };
+  }
+
+  /** Whether no key is left after this request's changes; allocates nothing (runs on every commit). */
+  isEmpty(): boolean {
+    for (const [, value] of this.#pending) if (value !== DELETED) return false;
+    // Only stored keys are ever pending deletions: the session is empty when every one is.
+    for (const key in this.#stored) if (this.#pending.get(key) !== DELETED) return false;
+    return true;
+  }
+
+  /**
+   * The size `maxSessionBytes` limits, of the data after this request's changes: the UTF-16 length
+   * of each key plus the UTF-8 length of its encoded value. Allocates nothing.
+   */
+  encodedBytes(): number {
+    let bytes = 0;
+    for (const key in this.#stored) {
+      if (this.#pending.has(key)) continue;
+      bytes += key.length + utf8Length(this.#stored[key]!);
+    }
+    for (const [key, value] of this.#pending) if (value !== DELETED) bytes += key.length + utf8Length(value);
+    return bytes;
   }
 
   /** The full encoded data after this request's changes. */

@@ -156,6 +156,44 @@ describe('session engine', () => {
     await assert.rejects(sessions.load({}).set('$remember' as 'a', 'x'), /reserved/);
   });
 
+  it('judges maxSessionBytes on an update by the data after the change: replaced and removed keys no longer count', async () => {
+    const { sessions } = setup({ maxSessionBytes: 1000 });
+    const { cookie } = await newSession(sessions, { a: 'x'.repeat(600) });
+    const commitWith = async (change: (session: ReturnType<typeof sessions.load>) => Promise<unknown>) => {
+      const session = sessions.load({ cookie });
+      await change(session);
+      return sessions.commit(session, { status: 200 });
+    };
+    await assert.rejects(
+      commitWith((session) => session.set('b', 'y'.repeat(500))),
+      /holds 1\d{3} bytes of data, over the limit of 1000/,
+    );
+    // Replacing the big value with a small one while adding the 500 bytes fits.
+    const replaced = await commitWith(async (session) => {
+      await session.set('a', 'small');
+      await session.set('b', 'y'.repeat(500));
+    });
+    assert.equal(replaced.decision.store, 'update');
+    // Removing a key frees its bytes for the next write.
+    await commitWith((session) => session.delete('b'));
+    const after = await commitWith((session) => session.set('cart', ['z'.repeat(900)]));
+    assert.equal(after.decision.store, 'update');
+    const check = sessions.load({ cookie });
+    assert.equal(await check.get('b'), undefined);
+    assert.equal(await check.get('a'), 'small');
+  });
+
+  it('a new session whose every key was removed again is not stored (lazy creation sees the result, not the calls)', async () => {
+    const { sessions, store } = setup();
+    const session = sessions.load({});
+    await session.set('a', 'x');
+    await session.delete('a');
+    const result = await sessions.commit(session, { status: 200 });
+    assert.equal(result.decision.store, 'none');
+    assert.equal(result.setCookie, undefined);
+    assert.equal(await store.count(), 0);
+  });
+
   it('data failing the Standard Schema is treated as corrupt: event and fresh session', async () => {
     const schema: StandardSchemaV1 = {
       '~standard': {
