@@ -35,7 +35,7 @@ export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
 export { ReauthenticationRequiredError } from './core/recent-auth.ts';
 export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
 export { Session } from './core/session.ts';
-export type { LoadHooks, Sessions, UserSession } from './core/sessions.ts';
+export type { LoadHooks, Sessions } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';
 export type { StandardSchemaV1 } from './core/standard-schema.ts';
 export type {
@@ -58,3 +58,4 @@ export type {
 } from './core/store.ts';
 export { storeCapabilities } from './core/store.ts';
 export type { LoadInput } from './core/ticket-reader.ts';
+export type { UserSession } from './core/user-sessions.ts';

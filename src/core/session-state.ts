@@ -6,7 +6,7 @@
  */
 import type { CodecLimits } from './codec.ts';
 import type { ValueCipher } from './encryption.ts';
-import { StoreUnavailableError } from './errors.ts';
+import { SessionStateError, StoreUnavailableError } from './errors.ts';
 import type { CsrfRefusal } from './events.ts';
 import { META, type PresentedTicket, type RequestMeta } from './session-types.ts';
 import { type Pending, SessionValues } from './session-values.ts';
@@ -117,6 +117,37 @@ export class SessionState {
   /** Remember-me is on (the session has been loaded and carries the flag). */
   isRemembered(): boolean {
     return this.loading !== undefined && this.values.read(META.remember) === true;
+  }
+
+  /** Every public use goes through load() or destroy(), so this sees the first one. */
+  firstUse(): void {
+    const hook = this.onFirstUse;
+    if (hook === undefined) return;
+    this.onFirstUse = undefined;
+    hook();
+  }
+
+  assertOpen(): void {
+    if (this.committed)
+      throw new SessionStateError('This session was already committed; use it before the response is sent.');
+  }
+
+  write(key: string, value: unknown): void {
+    this.assertOpen();
+    this.values.write(key, value);
+  }
+
+  remove(key: string): void {
+    this.assertOpen();
+    this.values.remove(key);
+  }
+
+  /** Asks the commit for a new ticket (a rotation), re-sealing stale values with it. */
+  rotateToken(): void {
+    this.assertOpen();
+    this.rotated = true;
+    this.newToken = this.runtime.generateToken();
+    this.values.resealStale();
   }
 
   /** The token the commit stores under, minting one for a new or rotated session. */

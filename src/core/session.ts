@@ -8,8 +8,8 @@
  */
 import { type Duration, toMilliseconds } from './duration.ts';
 import { CodecError, SessionStateError } from './errors.ts';
-import { openRecord } from './open-record.ts';
 import { assertRecentAuth } from './recent-auth.ts';
+import { fetchInto } from './session-fetch.ts';
 import { type SessionRuntime, SessionState } from './session-state.ts';
 import type {
   LoginOptions,
@@ -19,7 +19,6 @@ import type {
   SessionInfo,
 } from './session-types.ts';
 import { META } from './session-types.ts';
-import type { StoreRecord } from './store.ts';
 
 export {
   type LoginOptions,
@@ -185,8 +184,8 @@ export class Session<Data extends SessionData = SessionData> {
   /** Loads the session from the store if it has not been loaded (lazy; at most once per request). */
   load(): Promise<void> {
     const state = this.#state;
-    if (state.loading === undefined) firstUse(state);
-    assertOpen(state);
+    if (state.loading === undefined) state.firstUse();
+    state.assertOpen();
     // No ticket, nothing to read: a shared settled promise instead of a store call.
     state.loading ??= state.ticket.kind === 'valid' ? fetchInto(state, state.ticket.key!) : NOTHING_TO_LOAD;
     return state.loading;
@@ -206,18 +205,18 @@ export class Session<Data extends SessionData = SessionData> {
     assertUserKey(key);
     if (value === undefined) return this.#delete(key);
     await this.load();
-    write(this.#state, key, value);
+    this.#state.write(key, value);
   }
 
   async #delete(key: string): Promise<void> {
     assertUserKey(key);
     await this.load();
-    remove(this.#state, key);
+    this.#state.remove(key);
   }
 
   async #clear(): Promise<void> {
     await this.load();
-    for (const key of this.#state.values.keys()) if (!key.startsWith('$')) remove(this.#state, key);
+    for (const key of this.#state.values.keys()) if (!key.startsWith('$')) this.#state.remove(key);
   }
 
   async #entries(): Promise<Partial<Data>> {
@@ -230,13 +229,13 @@ export class Session<Data extends SessionData = SessionData> {
 
   async #flash(key: string, value: unknown): Promise<void> {
     await this.load();
-    write(this.#state, META.flashPrefix + key, value);
+    this.#state.write(META.flashPrefix + key, value);
   }
 
   async #consumeFlash<T>(key: string): Promise<T | undefined> {
     await this.load();
     const value = this.#state.values.read(META.flashPrefix + key);
-    if (value !== undefined) remove(this.#state, META.flashPrefix + key);
+    if (value !== undefined) this.#state.remove(META.flashPrefix + key);
     return value as T | undefined;
   }
 
@@ -244,14 +243,14 @@ export class Session<Data extends SessionData = SessionData> {
     await this.load();
     const state = this.#state;
     if (on === (state.values.read(META.remember) === true)) return;
-    if (on) write(state, META.remember, true);
-    else remove(state, META.remember);
-    rotateToken(state);
+    if (on) state.write(META.remember, true);
+    else state.remove(META.remember);
+    state.rotateToken();
   }
 
   async #rotate(): Promise<void> {
     await this.load();
-    rotateToken(this.#state);
+    this.#state.rotateToken();
   }
 
   async #login(userId: string, options: LoginOptions): Promise<void> {
@@ -262,15 +261,15 @@ export class Session<Data extends SessionData = SessionData> {
     const state = this.#state;
     // Before any change: with `onLimit: 'reject'` a refused login leaves the session as it was.
     await state.runtime.checkSessionLimit(state, userId);
-    rotateToken(state);
+    state.rotateToken();
     state.userId = userId;
-    write(state, META.authTime, state.runtime.now());
-    if (options.amr !== undefined) write(state, META.amr, [...options.amr]);
-    else remove(state, META.amr);
+    state.write(META.authTime, state.runtime.now());
+    if (options.amr !== undefined) state.write(META.amr, [...options.amr]);
+    else state.remove(META.amr);
     const ip = typeof state.meta.ip === 'function' ? state.meta.ip() : state.meta.ip;
-    if (ip !== undefined) write(state, META.ip, ip);
-    if (state.meta.userAgent !== undefined) write(state, META.userAgent, state.meta.userAgent);
-    remove(state, META.csrf);
+    if (ip !== undefined) state.write(META.ip, ip);
+    if (state.meta.userAgent !== undefined) state.write(META.userAgent, state.meta.userAgent);
+    state.remove(META.csrf);
     state.absoluteCap = options.absoluteExpiresAt;
   }
 
@@ -284,8 +283,8 @@ export class Session<Data extends SessionData = SessionData> {
 
   async #destroy(): Promise<void> {
     const state = this.#state;
-    firstUse(state);
-    assertOpen(state);
+    state.firstUse();
+    state.assertOpen();
     const key = state.ticket.key;
     if (key !== undefined && state.ticket.kind === 'valid') await state.runtime.endSession(state, key);
     state.destroyed = true;
@@ -301,7 +300,7 @@ export class Session<Data extends SessionData = SessionData> {
     const existing = await this.#existingCsrfToken();
     if (existing !== undefined) return existing;
     const token = this.#state.runtime.generateToken();
-    write(this.#state, META.csrf, token);
+    this.#state.write(META.csrf, token);
     return token;
   }
 
@@ -349,54 +348,6 @@ export function openSession<Data extends SessionData>(
 }
 
 const NOTHING_TO_LOAD: Promise<void> = Promise.resolve();
-
-async function fetchInto(state: SessionState, key: string): Promise<void> {
-  let record: StoreRecord | undefined;
-  try {
-    record = await state.runtime.fetchLive(key);
-    if (record === undefined) return;
-    const opening = openRecord(state, record);
-    // Await only a schema's validation: awaiting a plain value would still cost a microtask.
-    const opened = opening instanceof Promise ? await opening : opening;
-    if (opened === undefined) return;
-    state.values.adopt(record.data, opened);
-    state.record = record;
-  } catch (error) {
-    // The commit must not mistake a failed load (store down) for "no session".
-    state.loadFailed = true;
-    throw error;
-  }
-}
-
-/** Every public use goes through load() or destroy(), so this sees the first one. */
-function firstUse(state: SessionState): void {
-  const hook = state.onFirstUse;
-  if (hook === undefined) return;
-  state.onFirstUse = undefined;
-  hook();
-}
-
-function assertOpen(state: SessionState): void {
-  if (state.committed)
-    throw new SessionStateError('This session was already committed; use it before the response is sent.');
-}
-
-function write(state: SessionState, key: string, value: unknown): void {
-  assertOpen(state);
-  state.values.write(key, value);
-}
-
-function remove(state: SessionState, key: string): void {
-  assertOpen(state);
-  state.values.remove(key);
-}
-
-function rotateToken(state: SessionState): void {
-  assertOpen(state);
-  state.rotated = true;
-  state.newToken = state.runtime.generateToken();
-  state.values.resealStale();
-}
 
 function assertUserKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.charCodeAt(0) === 36 /* $ */) {

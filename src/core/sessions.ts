@@ -4,7 +4,6 @@
  * in between, and the manager for cross-session work (list and revoke a user's sessions).
  */
 
-import { decodeValue } from './codec.ts';
 import { type CommitResult, type CommitRuntime, commitSession, commitWithoutStore } from './commit.ts';
 import { decideCommit } from './commit-decision.ts';
 import { commitState } from './commit-plan.ts';
@@ -15,26 +14,14 @@ import { expiryReason } from './lifetime.ts';
 import { type ResolvedOptions, resolveOptions, type SessionsOptions } from './options.ts';
 import { openSession, type Session, sessionState } from './session.ts';
 import type { SessionRuntime, SessionState } from './session-state.ts';
-import { META, type SessionData } from './session-types.ts';
+import type { SessionData } from './session-types.ts';
 import { type Store, type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
 import { callStore } from './store-call.ts';
 import { commitLabel, type Telemetry } from './telemetry.ts';
 import { type LoadInput, readTicket } from './ticket-reader.ts';
 import { generateToken } from './token.ts';
+import { isRemembered, type UserSession, userSessions } from './user-sessions.ts';
 import { warn } from './warn.ts';
-
-/** One of a user's sessions, as `listUser` reports it. Never carries a ticket. */
-export interface UserSession {
-  /** The session's store key without prefix: pass it to `revokeSession`. */
-  readonly sessionId: string;
-  readonly createdAt: number;
-  readonly lastSeenAt: number;
-  readonly expiresAt: number;
-  readonly ip: string | undefined;
-  readonly userAgent: string | undefined;
-  /** True for the session given as `current`. */
-  readonly current: boolean;
-}
 
 /** What an adapter may ask `load` to tell it. */
 export interface LoadHooks<Data extends SessionData = SessionData> {
@@ -257,7 +244,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     const record = await this.call('get', (store) => store.get(key));
     if (record === undefined) return undefined;
     const now = this.now();
-    const reason = expiryReason(this.options, record, now, this.#remembered(record));
+    const reason = expiryReason(this.options, record, now, isRemembered(this.options, record));
     if (reason === undefined) return record;
     // Dead by our clock even if the store still holds it: never revive it, and clean it up. Of
     // parallel requests presenting the ticket, the one whose delete removed it reports the expiry.
@@ -349,26 +336,8 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   async listUser(userId: string, options: { readonly current?: Session<Data> } = {}): Promise<UserSession[]> {
     this.#userIndex('listUser');
     const entries = await this.call('listByUser', (store) => store.listByUser!(userId));
-    const now = this.now();
     const currentKey = options.current === undefined ? undefined : sessionState(options.current).ticket.key;
-    const result: UserSession[] = [];
-    for (const { key, record } of entries) {
-      if (
-        record.userId !== userId ||
-        expiryReason(this.options, record, now, this.#remembered(record)) !== undefined
-      )
-        continue;
-      result.push({
-        sessionId: this.#idOf(key),
-        createdAt: record.createdAt,
-        lastSeenAt: record.lastSeenAt,
-        expiresAt: record.expiresAt,
-        ip: this.#readString(record.data[META.ip], META.ip),
-        userAgent: this.#readString(record.data[META.userAgent], META.userAgent),
-        current: key === currentKey,
-      });
-    }
-    return result.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+    return userSessions(this.options, userId, entries, this.now(), currentKey);
   }
 
   async revokeUser(userId: string, options: { readonly except?: Session<Data> } = {}): Promise<number> {
@@ -402,30 +371,6 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
       throw new UnsupportedError(
         `\`${operation}\` needs a store with a user index; the "${this.options.store.name}" store cannot list or revoke a user's sessions. Use Redis, PostgreSQL, MySQL, SQLite, the filesystem or memory store.`,
       );
-    }
-  }
-
-  /** Whether a stored record is a remembered session (its idle window is the remember-me duration). */
-  #remembered(record: StoreRecord): boolean {
-    const stored = record.data[META.remember];
-    if (stored === undefined) return false;
-    if (this.cipher === undefined) return stored === 'true';
-    try {
-      return this.cipher.open(stored, META.remember).plaintext === 'true';
-    } catch {
-      return false;
-    }
-  }
-
-  /** A string stored by core (IP, user agent), opened and decoded; undefined when unreadable. */
-  #readString(encoded: string | undefined, field: string): string | undefined {
-    if (encoded === undefined) return undefined;
-    try {
-      const text = this.cipher === undefined ? encoded : this.cipher.open(encoded, field).plaintext;
-      const value = decodeValue(text, this.codecLimits);
-      return typeof value === 'string' ? value : undefined;
-    } catch {
-      return undefined;
     }
   }
 

@@ -10,7 +10,13 @@
  * with `db.transaction()` on the root database, and no connection pool of its own.
  */
 import { ConfigError } from '../core/errors.ts';
-import { type DrizzleLike, dialectObject, drizzleDialect, drizzleKind, drizzleRunner } from './drizzle/runner.ts';
+import {
+  type DrizzleLike,
+  dialectObject,
+  drizzleDialect,
+  drizzleKind,
+  drizzleRunner,
+} from './drizzle/runner.ts';
 import { type OrmStoreOptions, ormTableSettings } from './orm/options.ts';
 import { ormTableStore } from './orm/table-store.ts';
 import type { SqlTableStore } from './shared/sql-store.ts';

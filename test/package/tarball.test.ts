@@ -23,12 +23,24 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, unknown>;
   bin: Record<string, string>;
+  dependencies?: Record<string, string>;
 };
 const entries = moduleEntries(pkg.exports);
 const subpaths = entries.map(([subpath]) => subpath);
 const specifier = (subpath: string) => `coatcheck${subpath.slice(1)}`;
-/** Peers linked into both apps from this checkout. */
-const PEERS = ['better-sqlite3', 'hono', '@opentelemetry/api', 'drizzle-orm', '@types/node'];
+/**
+ * Linked into both apps from this checkout: some peers, and the package's own dependencies. The
+ * install is offline, and a fresh machine after `npm ci` has the dependencies' tarballs cached but
+ * not their registry metadata, which resolving a range from the tarball's package.json would need.
+ */
+const LINKED = [
+  'better-sqlite3',
+  'hono',
+  '@opentelemetry/api',
+  'drizzle-orm',
+  '@types/node',
+  ...Object.keys(pkg.dependencies ?? {}),
+];
 
 interface Run {
   readonly code: number | null;
@@ -126,7 +138,7 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
     ];
     files = report[0].files.map((file) => file.path).sort();
     const tarball = join(dir, report[0].filename);
-    const peers = PEERS.map((name) => join(root, 'node_modules', name));
+    const peers = LINKED.map((name) => join(root, 'node_modules', name));
     await Promise.all(
       (['cjs', 'esm'] as const).map(async (kind) => {
         const app = join(dir, `${kind}-app`);

@@ -133,8 +133,7 @@ const myPools = [0, 1].map(() => mysql.createPool({ uri: serviceUrls.mysql, conn
 register({
   dialect: 'mysql',
   skip: await serviceSkipReason('mysql'),
-  db: (second, log) =>
-    mysqlDrizzle(myPools[second ? 1 : 0] as mysql.Pool, logger(log)),
+  db: (second, log) => mysqlDrizzle(myPools[second ? 1 : 0] as mysql.Pool, logger(log)),
   async exec(db, query) {
     const [rows] = (await (db as unknown as ReturnType<typeof mysqlDrizzle>).execute(query)) as unknown as [
       unknown,
@@ -161,8 +160,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 register({
   dialect: 'sqlite',
   skip: undefined,
-  db: (second, log) =>
-    sqliteDrizzle(handles[second ? 1 : 0] as Database.Database, logger(log)),
+  db: (second, log) => sqliteDrizzle(handles[second ? 1 : 0] as Database.Database, logger(log)),
   async exec(db, query) {
     const lite = db as unknown as ReturnType<typeof sqliteDrizzle>;
     if (
