@@ -8,6 +8,9 @@
  *
  *   BENCH_BASELINE=/tmp/before BENCH_ONLY=express-coatcheck-memory node --import tsx bench/http/baseline.ts
  *
+ * `BENCH_AB=a:b,c:d` instead compares variant b against variant a of this checkout, the same way
+ * (the overhead of telemetry, of an ORM over its raw driver).
+ *
  * Settings: BENCH_ONLY (default: every coatcheck variant), BENCH_DURATION (s per round, 3),
  * BENCH_PAIR_ROUNDS (6), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
  */
@@ -87,7 +90,13 @@ async function measure(side: Side, route: Route, duration: number, connections: 
   return { rps: result.rps, cpuUs: (cpu / Math.max(1, result.total)) * 1e6 };
 }
 
-async function compare(id: string, ctx: BenchContext, baseline: string): Promise<Map<Route, RouteFigures>> {
+/** One comparison: variant `b.id` from script `b.script` against variant `a.id` from `a.script`. */
+interface Sides {
+  readonly a: { readonly id: string; readonly script: string };
+  readonly b: { readonly id: string; readonly script: string };
+}
+
+async function compare({ a, b }: Sides, ctx: BenchContext): Promise<Map<Route, RouteFigures>> {
   const duration = number('BENCH_DURATION', 3);
   const rounds = Math.round(number('BENCH_PAIR_ROUNDS', 6));
   const connections = number('BENCH_CONNECTIONS', 50);
@@ -95,10 +104,8 @@ async function compare(id: string, ctx: BenchContext, baseline: string): Promise
   const sides: Side[] = [];
   try {
     const tables = [0, 1].map(() => `bench_base_${process.pid}_${randomBytes(3).toString('hex')}`);
-    sides.push(
-      await startSide(id, { ...ctx, postgresTable: tables[0] ?? '' }, join(baseline, 'bench/http/server.ts')),
-    );
-    sides.push(await startSide(id, { ...ctx, postgresTable: tables[1] ?? '' }, 'server.ts'));
+    sides.push(await startSide(a.id, { ...ctx, postgresTable: tables[0] ?? '' }, a.script));
+    sides.push(await startSide(b.id, { ...ctx, postgresTable: tables[1] ?? '' }, b.script));
     const figures = new Map<Route, RouteFigures>();
     for (const route of ROUTES) {
       for (const side of sides) await measure(side, route, warmup, connections);
@@ -125,7 +132,7 @@ async function compare(id: string, ctx: BenchContext, baseline: string): Promise
       };
       figures.set(route, entry);
       process.stderr.write(
-        `  ${id} ${route}: before ${Math.round(entry.rps[0])} after ${Math.round(entry.rps[1])} req/s (${(entry.rps[1] / entry.rps[0]).toFixed(3)}×)\n`,
+        `  ${a.id} → ${b.id} ${route}: ${Math.round(entry.rps[0])} → ${Math.round(entry.rps[1])} req/s (${(entry.rps[1] / entry.rps[0]).toFixed(3)}×)\n`,
       );
     }
     return figures;
@@ -134,19 +141,19 @@ async function compare(id: string, ctx: BenchContext, baseline: string): Promise
   }
 }
 
-function table(results: ReadonlyMap<string, Map<Route, RouteFigures>>, baseline: string): string {
+function table(results: ReadonlyMap<Sides, Map<Route, RouteFigures>>, heading: string): string {
   const lines = [
-    `Before: ${baseline}. After: this checkout. Medians of ${number('BENCH_PAIR_ROUNDS', 6)} interleaved rounds of ${number('BENCH_DURATION', 3)} s, ${number('BENCH_CONNECTIONS', 50)} connections.`,
+    `${heading} Medians of ${number('BENCH_PAIR_ROUNDS', 6)} interleaved rounds of ${number('BENCH_DURATION', 3)} s, ${number('BENCH_CONNECTIONS', 50)} connections.`,
     '',
-    '| variant | route | before req/s | after req/s | after / before (spread) | CPU µs/req before | after |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| A | B | route | A req/s | B req/s | B / A (spread) | CPU µs/req A | B |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const [id, routes] of results) {
-    const title = VARIANTS.find((v) => v.id === id)?.title ?? id;
+  const title = (id: string) => VARIANTS.find((v) => v.id === id)?.title ?? id;
+  for (const [sides, routes] of results) {
     for (const [route, f] of routes) {
       const spread = `${Math.min(...f.ratios).toFixed(2)}–${Math.max(...f.ratios).toFixed(2)}`;
       lines.push(
-        `| ${title} | ${route} | ${Math.round(f.rps[0])} | ${Math.round(f.rps[1])} | ${(f.rps[1] / f.rps[0]).toFixed(3)}× (${spread}) | ${f.cpuUs[0].toFixed(1)} | ${f.cpuUs[1].toFixed(1)} |`,
+        `| ${title(sides.a.id)} | ${title(sides.b.id)} | ${route} | ${Math.round(f.rps[0])} | ${Math.round(f.rps[1])} | ${(f.rps[1] / f.rps[0]).toFixed(3)}× (${spread}) | ${f.cpuUs[0].toFixed(1)} | ${f.cpuUs[1].toFixed(1)} |`,
       );
     }
   }
@@ -154,18 +161,36 @@ function table(results: ReadonlyMap<string, Map<Route, RouteFigures>>, baseline:
 }
 
 const baselineDir = env.BENCH_BASELINE ? resolve(env.BENCH_BASELINE) : undefined;
-if (baselineDir === undefined || !existsSync(join(baselineDir, 'bench/http/server.ts'))) {
+const here = 'server.ts';
+let comparisons: Sides[];
+let heading: string;
+if (env.BENCH_AB) {
+  comparisons = env.BENCH_AB.split(',').map((pair) => {
+    const [a = '', b = ''] = pair.split(':').map((id) => id.trim());
+    if (!VARIANTS.some((v) => v.id === a) || !VARIANTS.some((v) => v.id === b)) {
+      process.stderr.write(
+        `BENCH_AB: ${JSON.stringify(pair)} is not two variant ids (bench/http/catalog.ts).\n`,
+      );
+      process.exit(2);
+    }
+    return { a: { id: a, script: here }, b: { id: b, script: here } };
+  });
+  heading = 'A and B from this checkout.';
+} else if (baselineDir !== undefined && existsSync(join(baselineDir, 'bench/http/server.ts'))) {
+  const only = env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const before = join(baselineDir, 'bench/http/server.ts');
+  comparisons = VARIANTS.filter(
+    (v) => v.ours && (only === undefined || only.length === 0 || only.includes(v.id)),
+  ).map((v) => ({ a: { id: v.id, script: before }, b: { id: v.id, script: here } }));
+  heading = `A: ${baselineDir} (before). B: this checkout (after).`;
+} else {
   process.stderr.write(
-    'BENCH_BASELINE must name another checkout of coatcheck (built, with bench/node_modules).\n',
+    'Set BENCH_BASELINE to another checkout of coatcheck (built, with bench/node_modules), or BENCH_AB=a:b.\n',
   );
   process.exit(2);
 }
-const only = env.BENCH_ONLY?.split(',')
-  .map((s) => s.trim())
-  .filter(Boolean);
-const selected = VARIANTS.filter(
-  (v) => v.ours && (only === undefined || only.length === 0 || only.includes(v.id)),
-);
 const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const ctx: BenchContext = {
   redisUrl: '',
@@ -175,18 +200,21 @@ const ctx: BenchContext = {
   secret: randomBytes(32).toString('hex'),
 };
 let redis: BenchRedis | undefined;
-if (selected.some((v) => v.counted === 'redis')) redis = await startRedis(number('BENCH_REDIS_PORT', 6390));
-const results = new Map<string, Map<Route, RouteFigures>>();
+const usesRedis = comparisons.some(({ a, b }) =>
+  VARIANTS.some((v) => (v.id === a.id || v.id === b.id) && v.counted === 'redis'),
+);
+if (usesRedis) redis = await startRedis(number('BENCH_REDIS_PORT', 6390));
+const results = new Map<Sides, Map<Route, RouteFigures>>();
 try {
-  for (const variant of selected) {
-    process.stderr.write(`${variant.title}\n`);
-    results.set(variant.id, await compare(variant.id, { ...ctx, redisUrl: redis?.url ?? '' }, baselineDir));
+  for (const sides of comparisons) {
+    process.stderr.write(`${sides.a.id} → ${sides.b.id}\n`);
+    results.set(sides, await compare(sides, { ...ctx, redisUrl: redis?.url ?? '' }));
   }
 } finally {
   await redis?.stop();
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${ctx.sqlitePath}${suffix}`, { force: true });
 }
-const report = table(results, baselineDir);
+const report = table(results, heading);
 process.stdout.write(report);
 mkdirSync(new URL('../results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../results/baseline.md', import.meta.url), report);
