@@ -5,8 +5,7 @@
  * page, logout, a second login's new ticket, keepSessionInfo, and passport's user bound as
  * coatcheck's.
  */
-import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import fastifyPassport from '@fastify/passport';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -15,7 +14,8 @@ import { propertySession } from '../../src/adapters/fastify.ts';
 import { sessionIdOf } from '../../src/adapters/kit/session-id.ts';
 import { createSessions, type Sessions } from '../../src/index.ts';
 import type { CountedStore } from '../support/counting-store.ts';
-import { clock, countedStore, Jar, postJson as post, request } from './support.ts';
+import { passportFlows } from './passport-flows.ts';
+import { clock, countedStore, postJson as post } from './support.ts';
 
 interface User {
   readonly id: string;
@@ -80,55 +80,12 @@ describe('@fastify/passport + passport-local on Fastify 5 with coatcheck/fastify
   });
   after(() => app.close());
 
-  const keyOf = (ticket: string) => sessionIdOf(sessions.load({ cookie: `sid=${ticket}` }));
-
-  it('@fastify/passport: login regenerates the session (new ticket, the pre-login one dead) and binds the user', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    const anonymous = jar.value!;
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 401);
-
-    const login = await post(url('/login'), { username: 'dora', password: 'swordfish' }, jar.header);
-    assert.equal(login.status, 302);
-    assert.equal(login.headers.get('location'), '/me');
-    jar.take(login);
-    assert.notEqual(jar.value, anonymous);
-    assert.equal(await store.get(keyOf(anonymous)), undefined);
-    assert.equal((await request(url('/me'), { cookie: `sid=${anonymous}` })).status, 401);
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'dora cart=');
-    assert.deepEqual(
-      (await sessions.listUser('3')).map((entry) => entry.sessionId),
-      [keyOf(jar.value!)],
-    );
-  });
-
-  it('@fastify/passport: keepSessionInfo carries the data across the login', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    jar.take(await post(url('/login-keep'), { username: 'dora', password: 'swordfish' }, jar.header));
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'dora cart=sku-1');
-  });
-
-  it('@fastify/passport: a failed login changes nothing', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    const failed = await post(url('/login'), { username: 'dora', password: 'nope' }, jar.header);
-    assert.equal(failed.headers.get('location'), '/login');
-    assert.deepEqual(failed.setCookie, []);
-  });
-
-  it('@fastify/passport: logout regenerates (the logged-in ticket dies) and a second login is a new ticket', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/login'), { username: 'dora', password: 'swordfish' }, undefined));
-    const first = jar.value!;
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
-    const logout = await post(url('/logout'), {}, jar.header);
-    assert.equal(logout.status, 302);
-    jar.take(logout);
-    assert.equal(await store.get(keyOf(first)), undefined);
-    assert.equal((await request(url('/me'), { cookie: `sid=${first}` })).status, 401);
-    jar.take(await post(url('/login'), { username: 'dora', password: 'swordfish' }, jar.header));
-    assert.ok(jar.value !== undefined && jar.value !== first);
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
-  });
+  passportFlows('@fastify/passport', () => ({
+    url,
+    store,
+    keyOf: (ticket) => sessionIdOf(sessions.load({ cookie: `sid=${ticket}` })),
+    listUser: (userId) => sessions.listUser(userId),
+    post,
+    user: USERS[0]!,
+  }));
 });

@@ -4,9 +4,8 @@
  * on Express: login regenerates (new ticket, the pre-login one dead), the authenticated page,
  * logout, a second login's new ticket, keepSessionInfo, and passport's user bound as coatcheck's.
  */
-import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import Koa from 'koa';
 import koaPassport from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -14,7 +13,8 @@ import { sessionIdOf } from '../../src/adapters/kit/session-id.ts';
 import { propertySession } from '../../src/adapters/koa.ts';
 import { createSessions, type Sessions } from '../../src/index.ts';
 import type { CountedStore } from '../support/counting-store.ts';
-import { clock, countedStore, Jar, post, request, serve } from './support.ts';
+import { passportFlows } from './passport-flows.ts';
+import { clock, countedStore, serve } from './support.ts';
 
 interface User {
   readonly id: string;
@@ -96,55 +96,11 @@ describe('koa-passport + passport-local on Koa 3 with coatcheck/koa propertySess
   });
   after(() => close());
 
-  const keyOf = (ticket: string) => sessionIdOf(sessions.load({ cookie: `sid=${ticket}` }));
-
-  it('koa-passport: login regenerates the session (new ticket, the pre-login one dead) and binds the user', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    const anonymous = jar.value!;
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 401);
-
-    const login = await post(url('/login'), { username: 'cleo', password: 'open sesame' }, jar.header);
-    assert.equal(login.status, 302);
-    assert.equal(login.headers.get('location'), '/me');
-    jar.take(login);
-    assert.notEqual(jar.value, anonymous);
-    assert.equal(await store.get(keyOf(anonymous)), undefined);
-    assert.equal((await request(url('/me'), { cookie: `sid=${anonymous}` })).status, 401);
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'cleo cart=');
-    assert.deepEqual(
-      (await sessions.listUser('7')).map((entry) => entry.sessionId),
-      [keyOf(jar.value!)],
-    );
-  });
-
-  it('koa-passport: keepSessionInfo carries the data across the login', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    jar.take(await post(url('/login-keep'), { username: 'cleo', password: 'open sesame' }, jar.header));
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).body, 'cleo cart=sku-1');
-  });
-
-  it('koa-passport: a failed login changes nothing', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/cart'), {}, undefined));
-    const failed = await post(url('/login'), { username: 'cleo', password: 'nope' }, jar.header);
-    assert.equal(failed.headers.get('location'), '/login');
-    assert.deepEqual(failed.setCookie, []);
-  });
-
-  it('koa-passport: logout regenerates (the logged-in ticket dies) and a second login is a new ticket', async () => {
-    const jar = new Jar('sid');
-    jar.take(await post(url('/login'), { username: 'cleo', password: 'open sesame' }, undefined));
-    const first = jar.value!;
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
-    const logout = await post(url('/logout'), {}, jar.header);
-    assert.equal(logout.status, 302);
-    jar.take(logout);
-    assert.equal(await store.get(keyOf(first)), undefined);
-    assert.equal((await request(url('/me'), { cookie: `sid=${first}` })).status, 401);
-    jar.take(await post(url('/login'), { username: 'cleo', password: 'open sesame' }, jar.header));
-    assert.ok(jar.value !== undefined && jar.value !== first);
-    assert.equal((await request(url('/me'), { cookie: jar.header! })).status, 200);
-  });
+  passportFlows('koa-passport', () => ({
+    url,
+    store,
+    keyOf: (ticket) => sessionIdOf(sessions.load({ cookie: `sid=${ticket}` })),
+    listUser: (userId) => sessions.listUser(userId),
+    user: USERS[0]!,
+  }));
 });
