@@ -14,7 +14,7 @@ import { endSessions, enforceLimit } from '../shared/sql-ending.ts';
 import { readThrough, writeThrough } from '../shared/sql-forwarding.ts';
 import { quoteMysql } from '../shared/sql-identifiers.ts';
 import { type KeyedSqlRow, RECORD_COLUMNS, toRecord } from '../shared/sql-row.ts';
-import type { SqlTableStore } from '../shared/sql-store.ts';
+import type { SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
 import {
   affectedRows,
   endingSteps,
@@ -46,11 +46,7 @@ export type MysqlTransaction = <T>(
 ) => Promise<T>;
 
 /** What {@link mysqlTableStore} runs on. */
-export interface MysqlTableParts {
-  /** The store's `name` (`mysql`, `kysely`, `drizzle`). */
-  readonly storeName: string;
-  /** The factory, as option errors name it (`mysqlStore`). */
-  readonly factory: string;
+export interface MysqlTableParts extends SqlTableParts {
   /** The validated, unquoted table name. */
   readonly table: string;
   /** One statement, outside any transaction, resolving as mysql2 does (`[rows or result header, …]`). */
@@ -63,11 +59,6 @@ export interface MysqlTableParts {
    * instead of reading a snapshot that misses it.
    */
   readonly lockingLimitRead: boolean;
-  /** Awaited before every call: the migration, or the check that the app's migration made the table. */
-  readonly ready: () => Promise<void>;
-  readonly purgeBatchSize: number;
-  readonly pruneIntervalMs: number;
-  readonly onPruneError: ((error: unknown) => void) | undefined;
 }
 
 /** The session table `parts.table` as a store with every capability. */

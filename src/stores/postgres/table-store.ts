@@ -13,7 +13,7 @@ import { scanLimit } from '../shared/scan-page.ts';
 import { endSessions, enforceLimit } from '../shared/sql-ending.ts';
 import { readThrough, rotationBlocker, writeThrough } from '../shared/sql-forwarding.ts';
 import { type KeyedSqlRow, toRecord } from '../shared/sql-row.ts';
-import type { SqlTableStore } from '../shared/sql-store.ts';
+import type { SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
 import type { PostgresNames } from './schema.ts';
 import {
   countSql,
@@ -43,20 +43,11 @@ export type PostgresLockedTransaction = <T>(
 ) => Promise<T>;
 
 /** What {@link postgresTableStore} runs on. */
-export interface PostgresTableParts {
-  /** The store's `name` (`postgres`, `kysely`, `drizzle`). */
-  readonly storeName: string;
-  /** The factory, as option errors name it (`postgresStore`). */
-  readonly factory: string;
+export interface PostgresTableParts extends SqlTableParts {
   readonly names: PostgresNames;
   /** One statement, outside any transaction. */
   readonly query: PostgresQuery;
   readonly lockedTransaction: PostgresLockedTransaction;
-  /** Awaited before every call: the migration, or the check that the app's migration made the table. */
-  readonly ready: () => Promise<void>;
-  readonly purgeBatchSize: number;
-  readonly pruneIntervalMs: number;
-  readonly onPruneError: ((error: unknown) => void) | undefined;
 }
 
 /** The session table at `parts.names.table` as a store with every capability. */

@@ -24,3 +24,16 @@ export type SqlStore = SqlTableStore & {
   /** Creates the tables and indexes if missing. Idempotent, and safe with several processes at once. */
   migrate(): Promise<void>;
 };
+
+/** What every SQL dialect's table store is built from, besides its way of sending statements. */
+export interface SqlTableParts {
+  /** The store's `name` (`postgres`, `mysql`, `kysely`, `drizzle`). */
+  readonly storeName: string;
+  /** The factory, as option errors name it (`postgresStore`). */
+  readonly factory: string;
+  /** Awaited before every call: the migration, or the check that the app's migration made the table. */
+  readonly ready: () => Promise<void>;
+  readonly purgeBatchSize: number;
+  readonly pruneIntervalMs: number;
+  readonly onPruneError: ((error: unknown) => void) | undefined;
+}
