@@ -14,7 +14,7 @@
 import { ConfigError } from '../core/errors.ts';
 import type { NewStoreRecord, Store, StoreEntry, StoreTouch, UserLimit } from '../core/store.ts';
 import { admit } from './redis/admission.ts';
-import { inBatches, type RedisContext } from './redis/context.ts';
+import type { RedisContext } from './redis/context.ts';
 import { type RedisClientLike, type RedisDriver, redisDriver } from './redis/driver.ts';
 import { endSession, endUserSessions } from './redis/ending.ts';
 import { readHash, recordFields } from './redis/record-hash.ts';
@@ -24,6 +24,7 @@ import { CREATE, TOUCH } from './redis/scripts.ts';
 import { updateSession } from './redis/update.ts';
 import { memberState, type UserIndex, userIndex } from './redis/user-index.ts';
 import { MAX_HOPS } from './shared/contention.ts';
+import { inBatches } from './shared/in-batches.ts';
 
 export type {
   IoRedisLike,

@@ -23,7 +23,8 @@
  */
 import type { UserLimit } from '../../core/store.ts';
 import { RetryBudget } from '../shared/contention.ts';
-import { type DynamoContext, inBatches } from './context.ts';
+import { inBatches } from '../shared/in-batches.ts';
+import type { DynamoContext } from './context.ts';
 import { Expression } from './driver.ts';
 import { endSession } from './ending.ts';
 import { A, userPk } from './items.ts';

@@ -16,19 +16,6 @@ export interface DynamoContext {
   readonly claimMs: number;
 }
 
-/** Runs `task` over `items`, at most `width` at a time, keeping order. */
-export async function inBatches<T, R>(
-  items: readonly T[],
-  width: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += width) {
-    results.push(...(await Promise.all(items.slice(i, i + width).map(task))));
-  }
-  return results;
-}
-
 /**
  * Waits for a rotation claim that holds for `remainingMs` more: about the two round trips that
  * just took `roundTripMs` (jittered), at most 100 ms, never past the claim. Polling at the

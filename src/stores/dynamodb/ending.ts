@@ -6,7 +6,8 @@
  * nothing of the session live (see `rotation.ts`).
  */
 import { MAX_HOPS } from '../shared/contention.ts';
-import { type DynamoContext, inBatches } from './context.ts';
+import { inBatches } from '../shared/in-batches.ts';
+import type { DynamoContext } from './context.ts';
 import { Expression } from './driver.ts';
 import { A, isRecord, numberOf, ownerOf, sessionPk, successorOf } from './items.ts';
 import { prunable } from './user-index.ts';

@@ -4,8 +4,9 @@
  * consistent), so run them from a job or the CLI, not per request.
  */
 import type { StoreEntry, StoreScanOptions, StoreScanPage } from '../../core/store.ts';
+import { inBatches } from '../shared/in-batches.ts';
 import { scanLimit } from '../shared/scan-page.ts';
-import { type DynamoContext, inBatches } from './context.ts';
+import type { DynamoContext } from './context.ts';
 import { Expression, type Item } from './driver.ts';
 import { A, isForwarder, isRecord, keyOfItem, numberOf, ownerOf, recordOf } from './items.ts';
 import { membersOf } from './user-index.ts';

@@ -12,7 +12,8 @@
  */
 import type { UserLimit } from '../../core/store.ts';
 import { backoff, RetryBudget } from '../shared/contention.ts';
-import { inBatches, type RedisContext } from './context.ts';
+import { inBatches } from '../shared/in-batches.ts';
+import type { RedisContext } from './context.ts';
 import { endSession } from './ending.ts';
 import { ADMIT } from './index-scripts.ts';
 import { type IndexMember, memberState, membersOf } from './user-index.ts';

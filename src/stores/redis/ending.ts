@@ -5,7 +5,8 @@
  * successor" can race a rotation in any order and still leave nothing of the session live.
  */
 import { MAX_HOPS } from '../shared/contention.ts';
-import { inBatches, type RedisContext } from './context.ts';
+import { inBatches } from '../shared/in-batches.ts';
+import type { RedisContext } from './context.ts';
 import { DELETE, DELETE_OWNED } from './scripts.ts';
 
 /**
