@@ -28,6 +28,14 @@ export const ErrorCodes = {
   SESSION_GONE: 'COATCHECK_SESSION_GONE',
 } as const;
 
+/**
+ * One of {@link ErrorCodes}' values, the `code` of every {@link CoatcheckError}.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CoatcheckError && error.code === 'COATCHECK_STORE_UNAVAILABLE') retryLater();
+ * ```
+ */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Base class of every error coatcheck throws. */

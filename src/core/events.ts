@@ -53,6 +53,7 @@ export interface SessionEventMap {
   };
 }
 
+/** The name of a session event (`'created'`, `'rotated'`, …): a key of {@link SessionEventMap}. */
 export type SessionEventName = keyof SessionEventMap;
 
 /** Why `verifyCsrf` refused a request. */
