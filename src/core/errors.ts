@@ -40,6 +40,7 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Base class of every error coatcheck throws. */
 export class CoatcheckError extends Error {
+  /** The stable `COATCHECK_*` code: match on it, not on the message. */
   readonly code: ErrorCode;
   /** HTTP status an adapter should answer with when this error escapes a handler. */
   readonly status: number;
