@@ -2,8 +2,8 @@
  * Generates the API reference in docs/api/ (markdown, by TypeDoc and typedoc-plugin-markdown): one
  * module per public `exports` subpath of package.json, named as users import it. `npm run docs:api`
  * writes it; `test/docs/api-reference.test.ts` regenerates into a temporary directory and fails on
- * drift, and fails when an export has no doc comment (TypeDoc's `notDocumented` validation, with
- * warnings as errors).
+ * drift. Generating fails when an export, or a member of an exported class or interface, has no
+ * doc comment (`undocumentedExports`), and on any TypeDoc warning (a broken `{@link}`, say).
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import {
   Application,
   Converter,
-  DeclarationReflection,
+  type DeclarationReflection,
   type ProjectReflection,
   ReferenceReflection,
   ReflectionKind,
+  ReflectionType,
   type TypeDocOptions,
 } from 'typedoc';
 
@@ -95,8 +96,27 @@ export async function convertEntryPoints(
 }
 
 /**
- * `module.export` for each export of each module without a doc comment. A function's comment may
- * sit on its signature; a re-export without one of its own may carry one on the `export` line.
+ * Members whose comments are still owed: these files were under concurrent change when the check
+ * came in. Remove an entry once its members are documented; the check then holds them too.
+ */
+const MEMBERS_OWED = [
+  'src/core/session-types.ts',
+  'src/core/sessions.ts',
+  'src/core/commit-decision.ts',
+  'src/stores/redis/driver.ts',
+];
+
+/** A comment on the reflection, on one of its signatures, or on its function type's. */
+function hasOwnDoc(reflection: DeclarationReflection): boolean {
+  if (reflection.hasComment()) return true;
+  const typed = reflection.type instanceof ReflectionType ? reflection.type.declaration : reflection;
+  return typed.getNonIndexSignatures().some((signature) => signature.hasComment());
+}
+
+/**
+ * `module.export` (or `module.export.member`) for each export of each module, and each member of
+ * an exported class or interface, without a doc comment. A re-export without one of its own is
+ * documented where its target is declared; inherited members are documented on their parent.
  */
 export function undocumentedExports(project: ProjectReflection): string[] {
   const missing: string[] = [];
@@ -106,14 +126,15 @@ export function undocumentedExports(project: ProjectReflection): string[] {
     : [project];
   for (const module of modules) {
     for (const child of module.children ?? []) {
-      // A re-export (`export type { X } from '../index.ts'`) is documented where X is declared.
-      const target = child instanceof ReferenceReflection ? child.tryGetTargetReflectionDeep() : child;
-      if (!(target instanceof DeclarationReflection)) continue;
-      const documented =
-        child.hasComment() ||
-        target.hasComment() ||
-        target.getNonIndexSignatures().some((signature) => signature.hasComment());
-      if (!documented) missing.push(`${module.name}.${child.name}`);
+      if (child instanceof ReferenceReflection) continue; // checked in the module that declares it
+      if (!hasOwnDoc(child)) missing.push(`${module.name}.${child.name}`);
+      if (!child.kindOf(ReflectionKind.ClassOrInterface)) continue;
+      for (const member of child.children ?? []) {
+        if (member.kindOf(ReflectionKind.Constructor) || member.inheritedFrom || hasOwnDoc(member)) continue;
+        const file = project.getSymbolIdFromReflection(member)?.fileName ?? '';
+        if (MEMBERS_OWED.some((owed) => file.endsWith(owed))) continue;
+        missing.push(`${module.name}.${child.name}.${member.name}`);
+      }
     }
   }
   return missing;
