@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Application,
+  Comment,
   Converter,
   type DeclarationReflection,
   type ProjectReflection,
@@ -73,6 +74,17 @@ function options(out: string, entryPoints: readonly string[], tsconfig: string):
   };
 }
 
+/** The text of the `/** … *\/` comment a file starts with, without its leading asterisks. */
+function fileHeader(text: string): string | undefined {
+  const match = /^\/\*\*([\s\S]*?)\*\//.exec(text);
+  if (match?.[1] === undefined) return undefined;
+  return match[1]
+    .split('\n')
+    .map((line) => line.replace(/^\s*\* ?/, ''))
+    .join('\n')
+    .trim();
+}
+
 /**
  * TypeDoc's model of `entries` (module name → source file), modules named as users import them.
  * `tsconfig` defaults to the build's, whose `stripInternal` keeps `@internal` out.
@@ -86,9 +98,16 @@ export async function convertEntryPoints(
   const app = await Application.bootstrapWithPlugins(options(out, [...entries.values()], tsconfig));
   app.converter.on(Converter.EVENT_CREATE_DECLARATION, (context, reflection) => {
     if (!reflection.kindOf(ReflectionKind.Module)) return;
-    const declaration = context.getSymbolFromReflection(reflection)?.declarations?.[0];
-    const name = bySource.get(resolve(declaration?.getSourceFile().fileName ?? ''));
-    if (name !== undefined) reflection.name = name;
+    const source = context.getSymbolFromReflection(reflection)?.declarations?.[0]?.getSourceFile();
+    const name = bySource.get(resolve(source?.fileName ?? ''));
+    if (name === undefined) return;
+    reflection.name = name;
+    // An entry file's header comment says what the entry point is for; TypeDoc takes a file
+    // comment only with a `@module` tag, which these headers (written for readers) do not carry.
+    const header = source === undefined ? undefined : fileHeader(source.text);
+    if (header !== undefined && !reflection.hasComment()) {
+      reflection.comment = new Comment([{ kind: 'text', text: header }]);
+    }
   });
   const project = await app.convert();
   if (project === undefined) throw new Error('TypeDoc could not convert the entry points');
