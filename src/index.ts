@@ -4,6 +4,7 @@
  * stores in `coatcheck/stores/<name>`. Importing it loads no driver and no framework.
  */
 export type { CodecLimits } from './core/codec.ts';
+/** The commit step's decision for one request: what to do with the store and with the cookie. */
 export type { CommitDecision, CommitState, CookieAction, StoreAction } from './core/commit-decision.ts';
 export { decideCommit } from './core/commit-decision.ts';
 export type { CommitResult } from './core/commit-plan.ts';

@@ -107,6 +107,7 @@ type CoatcheckStore = NonNullable<Parameters<typeof createSessions>[0]['store']>
 /** The middleware, with the session manager it uses (for `listUser`, `revokeUser`, events, `close`). */
 export interface ExpressSessionMiddleware {
   (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** The coatcheck manager behind the middleware (events, `listUser`, `revokeUser`, `close`). */
   readonly sessions: Sessions;
 }
 

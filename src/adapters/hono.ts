@@ -20,11 +20,13 @@ import { applyCommit, errorResponse, loadSession } from './web.ts';
 
 /** The context variables the middleware sets: use as `new Hono<{ Variables: SessionVariables<Data> }>()`. */
 export interface SessionVariables<Data extends SessionData = SessionData> {
+  /** The request's session: `c.get('session')`. */
   session: Session<Data>;
 }
 
 /** A Hono `Env` carrying the session variable, for apps that declare no other bindings. */
 export interface SessionEnv<Data extends SessionData = SessionData> {
+  /** Hono's context variables: only `session`. */
   Variables: SessionVariables<Data>;
 }
 

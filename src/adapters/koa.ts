@@ -18,6 +18,7 @@ import {
 
 /** The context properties the middleware adds: `new Koa<DefaultState, SessionContext<Data>>()`. */
 export interface SessionContext<Data extends SessionData = SessionData> {
+  /** The request's session, set by the `session()` middleware. */
   session: Session<Data>;
 }
 

@@ -44,7 +44,21 @@ export function attachSession<Data extends SessionData>(
   return session;
 }
 
-/** Wraps a handler: every request gets `session`; errors become 500 (or the error's status, 503 for a store outage). */
+/**
+ * Wraps a handler: every request gets `session`; errors become 500 (or the error's status, 503 for
+ * a store outage, `COATCHECK_STORE_UNAVAILABLE`). The commit runs before `res` sends its headers.
+ *
+ * @example
+ * ```ts
+ * createServer(
+ *   withSessions(sessions, async (req, res, session) => {
+ *     const visits = ((await session.get('visits')) ?? 0) + 1;
+ *     await session.set('visits', visits);
+ *     res.end(`visits: ${visits}`);
+ *   }),
+ * ).listen(3000);
+ * ```
+ */
 export function withSessions<Data extends SessionData>(
   sessions: Sessions<Data>,
   handler: SessionHandler<Data>,

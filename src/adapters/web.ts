@@ -17,7 +17,18 @@ export interface WebRequestInfo {
   readonly ip?: string | (() => string | undefined) | undefined;
 }
 
-/** Loads the session of a Request. No I/O: the store is read on first access. */
+/**
+ * Loads the session of a Request. No I/O: the store is read on first access. With
+ * {@link commitResponse}, the pair a framework that owns the handler uses (coatcheck/hono is built
+ * on it); otherwise {@link withSessions} does both.
+ *
+ * @example
+ * ```ts
+ * const session = loadSession(sessions, request, { ip: () => clientAddress });
+ * const response = await render(request, session);
+ * return commitResponse(sessions, session, response);
+ * ```
+ */
 export function loadSession<Data extends SessionData>(
   sessions: Sessions<Data>,
   request: Request,
@@ -69,7 +80,18 @@ export type WebSessionHandler<Data extends SessionData> = (
 
 /**
  * Wraps a Fetch handler: loads the session, runs the handler, commits. Store failures become a
- * 503 response, other coatcheck errors their status, anything else 500.
+ * 503 response, other coatcheck errors their status, anything else 500; nothing is thrown.
+ *
+ * @example
+ * ```ts
+ * export default {
+ *   fetch: withSessions(sessions, async (request, session) => {
+ *     const visits = ((await session.get('visits')) ?? 0) + 1;
+ *     await session.set('visits', visits);
+ *     return new Response(`visits: ${visits}`);
+ *   }),
+ * };
+ * ```
  */
 export function withSessions<Data extends SessionData>(
   sessions: Sessions<Data>,
@@ -97,7 +119,11 @@ export function withSessions<Data extends SessionData>(
   };
 }
 
-/** The response for an error that escaped a handler. */
+/**
+ * The plain-text response for an error that escaped a handler: a coatcheck error's `status`
+ * (503 for `COATCHECK_STORE_UNAVAILABLE`, 403 for `COATCHECK_CSRF`…), anything else 500. The body
+ * is a fixed text, never the error's message.
+ */
 export function errorResponse(error: unknown): Response {
   const status = errorStatus(error);
   return new Response(errorText(status), {

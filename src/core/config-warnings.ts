@@ -18,6 +18,10 @@ export const WarningCodes = {
   MEMORY_STORE_IN_PRODUCTION: 'COATCHECK_MEMORY_STORE_IN_PRODUCTION',
 } as const;
 
+/**
+ * One of {@link WarningCodes}' values: the `code` of a start-up warning, for
+ * `process.on('warning', (w) => …)` filters.
+ */
 export type WarningCode = (typeof WarningCodes)[keyof typeof WarningCodes];
 
 const emitted = new Set<WarningCode>();

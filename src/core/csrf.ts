@@ -11,6 +11,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** What the check needs from the request; adapters fill it from their framework. */
 export interface CsrfRequest {
+  /** The request method; safe methods (GET, HEAD, OPTIONS, TRACE) are never refused. */
   readonly method: string;
   /** The token the client sent back (form field or header). */
   readonly token: string | null | undefined;

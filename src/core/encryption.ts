@@ -12,6 +12,7 @@ import { ConfigError, CorruptRecordError } from './errors.ts';
 
 /** Seals and opens encoded values. Core calls it around every value it stores or loads. */
 export interface ValueCipher {
+  /** Encrypts `plaintext` under the first key, bound to `field` (a sealed value cannot move to another field). */
   seal(plaintext: string, field: string): string;
   /** @throws CorruptRecordError when the value was tampered with or no key opens it. */
   open(sealed: string, field: string): { readonly plaintext: string; readonly stale: boolean };

@@ -28,10 +28,19 @@ export const ErrorCodes = {
   SESSION_GONE: 'COATCHECK_SESSION_GONE',
 } as const;
 
+/**
+ * One of {@link ErrorCodes}' values, the `code` of every {@link CoatcheckError}.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof CoatcheckError && error.code === 'COATCHECK_STORE_UNAVAILABLE') retryLater();
+ * ```
+ */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Base class of every error coatcheck throws. */
 export class CoatcheckError extends Error {
+  /** The stable `COATCHECK_*` code: match on it, not on the message. */
   readonly code: ErrorCode;
   /** HTTP status an adapter should answer with when this error escapes a handler. */
   readonly status: number;

@@ -53,6 +53,7 @@ export interface SessionEventMap {
   };
 }
 
+/** The name of a session event (`'created'`, `'rotated'`, …): a key of {@link SessionEventMap}. */
 export type SessionEventName = keyof SessionEventMap;
 
 /** Why `verifyCsrf` refused a request. */
@@ -60,9 +61,11 @@ export type CsrfRefusal = 'cross_site' | 'origin' | 'token';
 
 /** What every event carries. */
 export interface SessionEvent {
+  /** The event's name, as passed to `sessions.on`. */
   readonly type: SessionEventName;
   /** SHA-256 store key of the session (never the token); undefined when no session was identified. */
   readonly sessionId: string | undefined;
+  /** The session's user, or `null` (anonymous, or not known at that point). */
   readonly userId: string | null;
   /** When it happened (ms, from the configured clock). */
   readonly at: number;

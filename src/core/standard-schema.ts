@@ -3,6 +3,7 @@
  * valibot, arktype and others validate session data without coatcheck depending on any of them.
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  /** The Standard Schema interface every conforming library (zod, valibot, arktype…) provides. */
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;

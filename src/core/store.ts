@@ -55,19 +55,25 @@ export interface StoreDataPatch {
 export interface StorePatch extends StoreDataPatch {
   /** New owner; `undefined` leaves it unchanged, `null` makes the session anonymous. */
   readonly userId?: string | null | undefined;
+  /** The record's new `lastSeenAt` (ms). */
   readonly lastSeenAt: number;
+  /** The record's new `expiresAt` (ms); the store's native TTL, if any, follows it. */
   readonly expiresAt: number;
 }
 
 /** What {@link Store.touch} writes: only the sliding window, never data. */
 export interface StoreTouch {
+  /** The record's new `lastSeenAt` (ms). */
   readonly lastSeenAt: number;
+  /** The record's new `expiresAt` (ms); the store's native TTL, if any, follows it. */
   readonly expiresAt: number;
 }
 
 /** One entry of {@link Store.listByUser}. */
 export interface StoreEntry {
+  /** The store key (hashed ticket, with the prefix), as `get` takes it. */
   readonly key: string;
+  /** The record stored under `key`. */
   readonly record: StoreRecord;
 }
 
@@ -291,8 +297,11 @@ export interface StoreCapabilities {
   readonly userIndex: boolean;
   /** `get` may return an expired record, so every expiry can be reported (`expire` event). */
   readonly reportsExpired: boolean;
+  /** `purgeExpired`, for stores that keep dead records until swept (SQL, files). */
   readonly purge: boolean;
+  /** `count`, for the CLI and health reports. */
   readonly count: boolean;
+  /** `scan`, for the CLI's listing and inspection. */
   readonly scan: boolean;
 }
 

@@ -24,6 +24,7 @@ export type { MysqlConnectionLike } from './mysql/transaction.ts';
  * `mysql2/promise` pool offers both.
  */
 export interface MysqlQueryable extends MysqlConnectable {
+  /** `mysql2/promise`'s `pool.query(sql, values)`. */
   query(sql: string, values?: unknown): Promise<unknown>;
 }
 

@@ -27,6 +27,7 @@ export type { PostgresPoolClient } from './postgres/transaction.ts';
  * `create`/`rotate` with a limit, which throw `UnsupportedError`.
  */
 export interface PostgresQueryable extends PostgresConnectable {
+  /** `pg`'s `pool.query(text, values)`: resolves to a result (an array of them for several statements). */
   query(text: string, values?: unknown[]): Promise<unknown>;
 }
 

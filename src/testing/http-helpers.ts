@@ -94,7 +94,9 @@ export interface ResponseTicket {
 export interface StoredSession<Data extends SessionData> {
   /** The user keys and their values (core's `$` metadata left out). */
   readonly data: Partial<Data>;
+  /** The user `login()` bound the session to, or `null`. */
   readonly userId: string | null;
+  /** Whether `rememberMe(true)` made it a persistent session. */
   readonly rememberMe: boolean;
   /** The raw record, for assertions on times and revisions. */
   readonly record: StoreRecord;

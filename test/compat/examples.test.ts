@@ -4,32 +4,10 @@
  * runs here on a real listener (port 0) through the flow its page describes.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type RequestListener } from 'node:http';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { assertShown } from '../support/documented-example.ts';
 import { Jar, post, postJson, request, serve } from './support.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The example as the docs show it: without its header comment, imports as a user writes them. */
-function asDocumented(file: string): string {
-  const source = readFileSync(`${root}examples/${file}`, 'utf8');
-  const body = source.slice(source.indexOf('*/') + 3).trimStart();
-  return body
-    .replaceAll("'../src/adapters/", "'coatcheck/")
-    .replaceAll("'../src/stores/", "'coatcheck/stores/")
-    .replaceAll("'../src/index.ts'", "'coatcheck'")
-    .replace(/('coatcheck\/[a-z/-]+)\.ts'/g, "$1'");
-}
-
-function assertShown(page: string, file: string): void {
-  const docs = readFileSync(`${root}docs/${page}`, 'utf8');
-  assert.ok(
-    docs.includes(`\`\`\`ts\n${asDocumented(file)}\`\`\``),
-    `docs/${page} shows examples/${file} verbatim (imports as coatcheck/...)`,
-  );
-}
 
 /** Login, the authenticated page, logout, a second login with a new ticket. */
 async function passportFlow(url: (path: string) => string, send: typeof post, name: string): Promise<void> {

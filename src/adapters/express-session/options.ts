@@ -22,9 +22,11 @@ export interface ExpressCookieOptions {
   readonly secure?: boolean;
   /** `true` is `'strict'`; `false` (no attribute) is the browsers' default, `'lax'`. Default `'lax'`. */
   readonly sameSite?: boolean | 'lax' | 'strict' | 'none' | 'Lax' | 'Strict' | 'None';
+  /** Default none (host-only cookie, which the `__Host-` name needs). */
   readonly domain?: string;
   /** Default `/`. Requests outside it get no session, as with express-session. */
   readonly path?: string;
+  /** CHIPS partitioned cookie; requires `secure`. Default `false`. */
   readonly partitioned?: boolean;
   /** Accepted only as `null`/`undefined`: a fixed date for every cookie is refused, use `maxAge`. */
   readonly expires?: null;

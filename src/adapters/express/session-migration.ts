@@ -13,7 +13,9 @@ import { type Session, type SessionData, StoreUnavailableError } from '../../ind
 
 /** The part of a connect/express-session store the migration uses (MemoryStore, connect-redis...). */
 export interface LegacyStore {
+  /** Reads the legacy session `sid` (`null` or no value when there is none). */
   get(sid: string, callback: (error: unknown, session?: LegacySessionData | null) => void): unknown;
+  /** Deletes the legacy session once it moved to coatcheck. */
   destroy(sid: string, callback?: (error?: unknown) => void): unknown;
 }
 

@@ -82,6 +82,10 @@ export class SessionCookie {
     return this.#window();
   }
 
+  /**
+   * `HttpOnly`, from the middleware's `cookie.httpOnly`. One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get httpOnly(): boolean {
     return this.#settings().httpOnly;
   }
@@ -89,6 +93,10 @@ export class SessionCookie {
     this.#same('httpOnly', value);
   }
 
+  /**
+   * `Secure`, from the middleware's `cookie.secure`. One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get secure(): boolean {
     return this.#settings().secure;
   }
@@ -96,6 +104,10 @@ export class SessionCookie {
     this.#same('secure', value);
   }
 
+  /**
+   * `SameSite`, from the middleware's `cookie.sameSite`. One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get sameSite(): 'lax' | 'strict' | 'none' {
     return this.#settings().sameSite;
   }
@@ -103,6 +115,10 @@ export class SessionCookie {
     this.#same('sameSite', value);
   }
 
+  /**
+   * `Domain`, from the middleware's `cookie.domain` (`undefined`: host-only). One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get domain(): string | undefined {
     return this.#settings().domain;
   }
@@ -110,6 +126,10 @@ export class SessionCookie {
     this.#same('domain', value);
   }
 
+  /**
+   * `Path`, from the middleware's `cookie.path`. One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get path(): string {
     return this.#settings().path;
   }
@@ -117,6 +137,10 @@ export class SessionCookie {
     this.#same('path', value);
   }
 
+  /**
+   * `Partitioned`, from the middleware's `cookie.partitioned`. One configuration per app: assigning a different value throws TypeError (naming
+   * the option to set instead); assigning the same value is a no-op, as express-session apps do.
+   */
   get partitioned(): boolean {
     return this.#settings().partitioned;
   }
@@ -139,6 +163,7 @@ export class SessionCookie {
     };
   }
 
+  /** The cookie's settings as a plain object, as express-session serializes `req.session.cookie`. */
   toJSON() {
     return this.data;
   }

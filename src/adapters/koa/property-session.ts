@@ -21,6 +21,7 @@ export type PropertySession<Data extends SessionData = SessionData> = ExpressSty
 
 /** The context properties `propertySession()` adds. */
 export interface PropertySessionContext<Data extends SessionData = SessionData> {
+  /** The session as express-session's object; `null` once destroyed, or set to `null` to end it (`unset`). */
   session: PropertySession<Data> | null;
 }
 

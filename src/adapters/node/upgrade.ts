@@ -11,11 +11,17 @@ import { loadInput, nodeHeader, requestContext } from '../kit/request.ts';
 export interface ReadonlySession<Data extends SessionData = SessionData> {
   /** True when no live session was found (anonymous connection). */
   readonly isNew: boolean;
+  /** {@link Session.get}: the value at `key`, or `undefined`. */
   get: Session<Data>['get'];
+  /** {@link Session.has}: whether `key` holds a value. */
   has: Session<Data>['has'];
+  /** {@link Session.entries}: every user key and its value. */
   entries: Session<Data>['entries'];
+  /** {@link Session.userId}: the session's user, or `null`: check it before accepting the socket. */
   userId: Session<Data>['userId'];
+  /** {@link Session.info}: times, owner, auth time, remember-me. */
   info: Session<Data>['info'];
+  /** {@link Session.requireRecentAuth}: throws ReauthenticationRequiredError when the login is older. */
   requireRecentAuth: Session<Data>['requireRecentAuth'];
 }
 

@@ -8,6 +8,7 @@ import type { Move } from './moves.ts';
 
 /** A Redis client that can publish (ioredis or node-redis). */
 export interface RedisPublisherLike {
+  /** Publishes an invalidation (`PUBLISH channel message`). */
   publish(channel: string, message: string): Promise<unknown>;
 }
 
@@ -17,9 +18,13 @@ export interface RedisPublisherLike {
  */
 export interface RedisSubscriberLike {
   // Parameters typed `never` so both drivers' overloaded signatures fit; calls go through `callWith`.
+  /** `SUBSCRIBE` to the invalidation channel. */
   subscribe(...args: never[]): Promise<unknown>;
+  /** `UNSUBSCRIBE`, at `close()`. */
   unsubscribe(...args: never[]): Promise<unknown>;
+  /** ioredis: adds the `message` listener. */
   on?(...args: never[]): unknown;
+  /** ioredis: removes the `message` listener at `close()`. */
   off?(...args: never[]): unknown;
 }
 

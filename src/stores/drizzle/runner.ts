@@ -15,11 +15,15 @@ import { type OrmDialect, type OrmResult, type OrmRun, type OrmRunner, returnsRo
  * its published types do not show it, and a type that required it would refuse every real database.
  */
 export interface DrizzleLike {
+  /** PostgreSQL and MySQL drivers: runs a query. */
   execute?(query: SQL): Promise<unknown>;
+  /** SQLite drivers: runs a query and returns its rows. */
   all?(query: SQL): unknown;
+  /** SQLite drivers: runs a statement. */
   run?(query: SQL): unknown;
   /** Typed loosely so every driver's generic signature fits; the store passes a callback and a config. */
   transaction(body: never, config?: never): unknown;
+  /** The driver's client, which tells a SQLite driver apart. */
   readonly $client?: unknown;
 }
 

@@ -10,10 +10,15 @@ import type { OrmDialect, OrmRun, OrmRunner } from '../orm/runner.ts';
 
 /** What the store uses of a `Kysely` instance (any database type). */
 export interface KyselyLike {
+  /** True for a transaction: the store refuses one, as its writes would roll back with it. */
   readonly isTransaction: boolean;
+  /** The instance without your plugins (e.g. CamelCasePlugin), so the store's SQL is its own. */
   withoutPlugins(): KyselyLike;
+  /** Runs one compiled query. */
   executeQuery(query: CompiledQuery<unknown>): Promise<QueryResult<unknown>>;
+  /** A transaction builder, for the per-user limit. */
   transaction(): { execute<T>(callback: (trx: KyselyLike) => Promise<T>): Promise<T> };
+  /** The executor, whose adapter tells the dialect. */
   getExecutor(): { readonly adapter: object };
 }
 

@@ -8,10 +8,15 @@ import { decodeItem, type Stored } from './item.ts';
 
 /** The part of a `memcache-client` MemcacheClient the store uses. */
 export interface MemcachedClientLike {
+  /** Stores `value` only if `key` is absent (creates never overwrite). */
   add(key: string, value: string, options: { lifetime: number }): Promise<unknown>;
+  /** Stores `value` unconditionally. */
   set(key: string, value: string, options: { lifetime: number }): Promise<unknown>;
+  /** Reads `key` with its CAS token. */
   gets(key: string): Promise<unknown>;
+  /** Stores `value` only if `key` is unchanged since the `gets` that returned `casUniq`. */
   cas(key: string, value: string, options: { casUniq: string | number; lifetime: number }): Promise<unknown>;
+  /** Deletes `key`. */
   delete(key: string): Promise<unknown>;
 }
 

@@ -13,7 +13,9 @@ import type { MysqlQuery } from './statements.ts';
 
 /** A connection checked out of the pool (`mysql2/promise` `PoolConnection`). */
 export interface MysqlConnectionLike {
+  /** Runs one statement on this checked-out connection. */
   query(sql: string, values?: unknown): Promise<unknown>;
+  /** Returns the connection to the pool. */
   release(): void;
   /** Closes the connection instead of returning it (mysql2 has it); used when its state is unknown. */
   destroy?(): void;
@@ -21,6 +23,7 @@ export interface MysqlConnectionLike {
 
 /** What a transaction needs of the pool. */
 export interface MysqlConnectable {
+  /** Checks out a connection for the transactions (rotation, limits) and the migration's named lock. */
   getConnection(): Promise<MysqlConnectionLike>;
 }
 

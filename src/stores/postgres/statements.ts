@@ -10,7 +10,9 @@ import { RECORD_COLUMNS, ROW_COLUMNS, recordValues, type SqlRow } from '../share
 
 /** One result as `pg` returns it. */
 export interface PostgresQueryResult {
+  /** The rows returned. */
   readonly rows: unknown[];
+  /** The rows affected, as `pg` reports it. */
   readonly rowCount: number | null;
 }
 

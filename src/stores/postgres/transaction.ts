@@ -13,6 +13,7 @@ import type { PostgresQuery, PostgresQueryResult } from './statements.ts';
 
 /** A client checked out of a pool (`pg.PoolClient`): `query` and `release`. */
 export interface PostgresPoolClient {
+  /** Runs one statement (or several, without values) on this checked-out client. */
   query(text: string, values?: unknown[]): Promise<unknown>;
   /** Returns the client to the pool; given an error (or `true`), the pool discards it. */
   release(destroy?: boolean | Error): void;
@@ -20,6 +21,7 @@ export interface PostgresPoolClient {
 
 /** What {@link inUserTransaction} needs of the pool. */
 export interface PostgresConnectable {
+  /** Checks out a client for the per-user limit's transaction; without it such calls throw UnsupportedError. */
   connect?(): Promise<PostgresPoolClient>;
 }
 
