@@ -35,7 +35,9 @@ export type StoreAction = 'none' | 'create' | 'update' | 'touch' | 'rotate';
 export type CookieAction = 'none' | 'set' | 'clear';
 
 export interface CommitDecision {
+  /** The one store call the commit makes: none, create, update (a patch), touch or rotate. */
   readonly store: StoreAction;
+  /** What happens to the session cookie: nothing, set (a new or re-sent ticket), or clear. */
   readonly cookie: CookieAction;
 }
 

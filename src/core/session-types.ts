@@ -45,12 +45,20 @@ export interface LoginOptions {
 
 /** Metadata of a loaded session. */
 export interface SessionInfo {
+  /** No stored session stands behind this request yet (none was presented, or it was not found). */
   readonly isNew: boolean;
+  /** The user the session belongs to after this request's `login()`, or `null` when anonymous. */
   readonly userId: string | null;
+  /** When the stored session was created (ms since the epoch); `undefined` for a new session. */
   readonly createdAt: number | undefined;
+  /** When the stored session was last written or touched (ms); `undefined` for a new session. */
   readonly lastSeenAt: number | undefined;
+  /** When the idle window ends unless the session is used again (ms); `undefined` for a new session. */
   readonly expiresAt: number | undefined;
+  /** The absolute deadline no use extends (ms); `undefined` for a new session. */
   readonly absoluteExpiresAt: number | undefined;
+  /** When the user last logged in on this session (ms), as `requireRecentAuth` judges it; `undefined` if never. */
   readonly authTime: number | undefined;
+  /** Remember-me is on: the cookie is persistent and the idle window is the remember-me one. */
   readonly rememberMe: boolean;
 }

@@ -15,10 +15,15 @@ import type { StoreEntry, StoreRecord } from './store.ts';
 export interface UserSession {
   /** The session's store key without prefix: pass it to `revokeSession`. */
   readonly sessionId: string;
+  /** When the session was created (ms since the epoch). */
   readonly createdAt: number;
+  /** When it was last written or touched (ms). */
   readonly lastSeenAt: number;
+  /** When its idle window ends unless used again (ms). */
   readonly expiresAt: number;
+  /** The client IP recorded at login, when one was. */
   readonly ip: string | undefined;
+  /** The User-Agent recorded at login, when one was. */
   readonly userAgent: string | undefined;
   /** True for the session given as `current`. */
   readonly current: boolean;
