@@ -5,6 +5,7 @@
  * headings by two levels (under a README `##` section; the install section, which is one, by one). `npm run readme` writes; `test/package/readme.test.ts` fails on drift.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -45,6 +46,27 @@ function demote(markdown: string, levels: number): string {
     .trim();
 }
 
+/**
+ * Rewrites the relative links of `file` (a path under the root) so they resolve from the README,
+ * outside code fences: `[x](frameworks/koa.md)` in docs/adapters.md becomes `[x](docs/frameworks/koa.md)`.
+ * Absolute URLs, anchors and root-relative paths stay as they are.
+ */
+export function rebaseLinks(markdown: string, file: string): string {
+  const from = dirname(file);
+  let fenced = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      if (fenced) return line;
+      return line.replace(/\]\(([^)\s]+)\)/g, (whole, target: string) => {
+        if (/^([a-z][a-z0-9+.-]*:|#|\/)/i.test(target)) return whole;
+        return `](${posix.normalize(posix.join(from, target))})`;
+      });
+    })
+    .join('\n');
+}
+
 /** The README with every marked section rebuilt from docs/. */
 export function renderReadme(readme: string): string {
   let result = readme;
@@ -55,7 +77,9 @@ export function renderReadme(readme: string): string {
     const to = result.indexOf(end);
     if (from === -1 || to < from) throw new Error(`README.md lacks the markers ${start} … ${end}`);
     const levels = DEMOTE[name] ?? 2;
-    const body = files.map((file) => demote(readFileSync(`${root}${file}`, 'utf8'), levels)).join('\n\n');
+    const body = files
+      .map((file) => demote(rebaseLinks(readFileSync(`${root}${file}`, 'utf8'), file), levels))
+      .join('\n\n');
     result = `${result.slice(0, from + start.length)}\n\n${body}\n\n${result.slice(to)}`;
   }
   return result;
