@@ -4,21 +4,15 @@
  * then what is specific to D1: the binding check, the shared schema, atomic batches.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import { Miniflare } from 'miniflare';
+import { describe, it } from 'node:test';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { type D1Binding, d1Store } from '../../src/stores/d1.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
 import { rotationOf } from '../../src/testing/conformance-rotation.ts';
 import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
+import { localCloudflare } from '../support/miniflare.ts';
 
-const mf = new Miniflare({
-  modules: true,
-  script: 'export default { fetch() { return new Response(null, { status: 404 }) } }',
-  d1Databases: ['DB'],
-  kvNamespaces: ['KV'],
-});
-after(() => mf.dispose());
+const mf = localCloudflare();
 const database = (await mf.getD1Database('DB')) as unknown as D1Binding;
 
 let tables = 0;
@@ -32,7 +26,7 @@ const isConfig = (pattern: RegExp) => (error: { code?: string; message?: string 
 
 describe('d1 store specifics', () => {
   it('d1: a wrong binding is a ConfigError that names the fix', async () => {
-    const kv = await mf.getKVNamespace('KV');
+    const kv = await mf.getKVNamespace('SESSIONS');
     assert.throws(() => d1Store({ database: kv as unknown as D1Binding }), isConfig(/KV namespace.*env\.DB/));
     assert.throws(
       () => d1Store({ database: { DB: database } as unknown as D1Binding }),
