@@ -13,6 +13,7 @@ export function localCloudflare(): Miniflare {
     script: 'export default { fetch() { return new Response(null, { status: 404 }) } }',
     d1Databases: ['DB'],
     kvNamespaces: ['SESSIONS'],
+    cf: false, // miniflare would otherwise fetch request.cf from Cloudflare
   });
   after(() => mf.dispose());
   return mf;
