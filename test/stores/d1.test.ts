@@ -4,18 +4,13 @@
  * then what is specific to D1: the binding check, the shared schema, atomic batches.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Miniflare } from 'miniflare';
 import { ErrorCodes } from '../../src/core/errors.ts';
 import { type D1Binding, d1Store } from '../../src/stores/d1.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
 import { rotationOf } from '../../src/testing/conformance-rotation.ts';
 import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
-import { bundleDocExample } from '../support/doc-example.ts';
-import { localCloudflare } from '../support/miniflare.ts';
+import { localCloudflare, runDocWorker } from '../support/miniflare.ts';
 
 const mf = localCloudflare();
 const database = (await mf.getD1Database('DB')) as unknown as D1Binding;
@@ -111,27 +106,11 @@ describe('d1 store specifics', () => {
   });
 
   it('d1: the Worker in docs/stores/d1.md runs in workerd on the local D1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coatcheck-d1-doc-'));
-    const worker = new Miniflare({
-      modules: true,
-      scriptPath: await bundleDocExample('docs/stores/d1.md', dir, ['workerd', 'worker']),
-      modulesRoot: dir,
-      compatibilityDate: '2026-04-01',
-      d1Databases: ['DB'],
-      cf: false,
+    const bodies = await runDocWorker('docs/stores/d1.md', { d1Databases: ['DB'] }, async (worker) => {
+      const db = await worker.getD1Database('DB');
+      const rows = await db.prepare('SELECT count(*) AS n FROM coatcheck_sessions').all();
+      assert.deepEqual(rows.results, [{ n: 1 }], 'one session row, written by the Worker');
     });
-    try {
-      const first = await worker.dispatchFetch('https://example.test/');
-      const cookie = first.headers.get('set-cookie')?.split(';')[0] ?? '';
-      const second = await worker.dispatchFetch('https://example.test/', { headers: { cookie } });
-      assert.equal((await first.text()) + (await second.text()), 'visit 1\nvisit 2\n');
-      const rows = await (await worker.getD1Database('DB'))
-        .prepare('SELECT count(*) AS n FROM coatcheck_sessions')
-        .all();
-      assert.deepEqual(rows.results, [{ n: 1 }]);
-    } finally {
-      await worker.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    assert.equal(bodies, 'visit 1\nvisit 2\n');
   });
 });

@@ -13,7 +13,7 @@ import { type KvNamespace, kvStore } from '../../src/stores/kv.ts';
 import { describeStoreConformance } from '../../src/testing/conformance.ts';
 import { rotationOf } from '../../src/testing/conformance-rotation.ts';
 import { randomKey, randomUserId, sampleRecord } from '../../src/testing/records.ts';
-import { localCloudflare } from '../support/miniflare.ts';
+import { localCloudflare, runDocWorker } from '../support/miniflare.ts';
 
 const mf = localCloudflare();
 const raw = await mf.getKVNamespace('SESSIONS');
@@ -104,5 +104,12 @@ describe('kv store specifics', () => {
     assert.equal(await store.delete(oldKey), true);
     assert.equal(await namespace.get(prefix + newKey, 'text'), null, 'the delete followed the forwarder');
     assert.equal(await namespace.get(prefix + oldKey, 'text'), null);
+  });
+
+  it('kv: the Worker in docs/stores/kv.md runs in workerd on the local KV', async () => {
+    assert.equal(
+      await runDocWorker('docs/stores/kv.md', { kvNamespaces: ['SESSIONS'] }),
+      'visit 1\nvisit 2\n',
+    );
   });
 });
