@@ -12,6 +12,7 @@ import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { bundleDocExample } from '../support/doc-example.ts';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -49,4 +50,13 @@ it('deno-kv: conformance and specifics pass on Deno with Deno.openKv(":memory:")
   const failures = result.failures.map((f) => `  ${f.name}: ${f.message}`).join('\n');
   assert.equal(result.failed, 0, `${result.failed} failed on Deno:\n${failures}`);
   assert.ok(result.passed >= MIN_TESTS, `only ${result.passed} tests ran on Deno`);
+});
+
+it('deno-kv: the example in docs/stores/deno-kv.md runs on Deno', async () => {
+  const example = await bundleDocExample('docs/stores/deno-kv.md', dir, ['deno'], 'node');
+  const { stdout } = await run(deno, ['run', '--unstable-kv', '--no-prompt', example], {
+    cwd: dir,
+    timeout: 60_000,
+  });
+  assert.equal(stdout, 'visit 1\nvisit 2\n\n');
 });
