@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -59,4 +59,15 @@ it('deno-kv: the example in docs/stores/deno-kv.md runs on Deno', async () => {
     timeout: 60_000,
   });
   assert.equal(stdout, 'visit 1\nvisit 2\n\n');
+});
+
+it("deno-kv: Deno's own Deno.Kv type fits the store's option with no cast (deno check)", async () => {
+  const file = join(dir, 'kv-type.ts');
+  const store = new URL('../../src/stores/deno-kv.ts', import.meta.url).href;
+  writeFileSync(
+    file,
+    `import { denoKvStore } from '${store}';\nconst kv: Deno.Kv = await Deno.openKv(':memory:');\nawait denoKvStore({ kv }).close();\n`,
+  );
+  // Rejects with deno's diagnostics when the structural type drifts from Deno's declarations.
+  await run(deno, ['check', '--unstable-kv', file], { cwd: dir, timeout: 120_000 });
 });

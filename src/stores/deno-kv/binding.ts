@@ -6,7 +6,7 @@
 import { ConfigError } from '../../core/errors.ts';
 
 /** A key of Deno KV: a tuple of parts. This store only uses string parts. */
-export type KvKey = readonly (string | number | bigint | boolean | Uint8Array)[];
+export type KvKey = readonly (string | number | bigint | boolean | symbol | Uint8Array)[];
 
 /** One entry as `get`/`getMany`/`list` return it; `versionstamp` is `null` when the key is absent. */
 export interface KvEntryMaybe<T> {
@@ -31,9 +31,8 @@ export interface KvListIterator<T> extends AsyncIterable<KvEntryMaybe<T>> {
 /** A Deno KV database, `await Deno.openKv()`. */
 export interface DenoKv {
   get<T = unknown>(key: KvKey): Promise<KvEntryMaybe<T>>;
-  getMany<T extends readonly unknown[]>(
-    keys: readonly KvKey[],
-  ): Promise<{ [K in keyof T]: KvEntryMaybe<T[K]> }>;
+  /** At most 10 keys. */
+  getMany(keys: readonly KvKey[]): Promise<readonly KvEntryMaybe<unknown>[]>;
   list<T = unknown>(
     selector: { prefix: KvKey },
     options?: { limit?: number; cursor?: string },

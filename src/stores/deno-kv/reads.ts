@@ -3,7 +3,7 @@
  * their data, following a head to its chunks.
  */
 import type { EncodedData, StoreRecord } from '../../core/store.ts';
-import type { DenoKv, KvKey } from './binding.ts';
+import type { DenoKv, KvEntryMaybe, KvKey } from './binding.ts';
 import type { Head, Keys, ReadHead, RecordHead } from './layout.ts';
 
 /** `getMany` takes at most 10 keys. */
@@ -15,11 +15,11 @@ export interface KvContext {
   readonly keys: Keys;
 }
 
-/** Reads many keys, 10 per `getMany`, in order. */
-async function getAll<T>(kv: DenoKv, keys: readonly KvKey[]) {
-  const out = [];
+/** Reads many keys, 10 per `getMany`, in order; values are what this store wrote there (`T`). */
+async function getAll<T>(kv: DenoKv, keys: readonly KvKey[]): Promise<KvEntryMaybe<T>[]> {
+  const out: KvEntryMaybe<T>[] = [];
   for (let i = 0; i < keys.length; i += GET_MANY) {
-    out.push(...(await kv.getMany<T[]>(keys.slice(i, i + GET_MANY))));
+    out.push(...((await kv.getMany(keys.slice(i, i + GET_MANY))) as readonly KvEntryMaybe<T>[]));
   }
   return out;
 }
