@@ -1,9 +1,10 @@
 /**
- * `coatcheck/stores/sqlite`: sessions in a SQLite table through `better-sqlite3`, the embedded
- * default: durable across restarts, no server to run.
+ * `coatcheck/stores/sqlite`: sessions in a SQLite table through `better-sqlite3` (Node) or
+ * `bun:sqlite` (Bun), the embedded default: durable across restarts, no server to run.
  *
  * `better-sqlite3` is an optional peer dependency, imported only when the store is given a file
- * path (a handle passed in is used as is). get, create, update, touch and delete are one prepared
+ * path (a handle passed in is used as is); on Bun a path is opened with `bun:sqlite` instead (the
+ * `bun` condition of `#platform/sqlite-open`), same file format and schema. get, create, update, touch and delete are one prepared
  * statement each on the hot path; rotation and a create under a user limit are one `BEGIN
  * IMMEDIATE` transaction. Patches are merged inside SQLite with `json_patch`, so concurrent
  * requests that change different keys never lose each other's writes. Expired rows stay until
@@ -11,13 +12,14 @@
  *
  * `node:sqlite` is not used: this package supports Node 20, which does not have it.
  */
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { openDatabase } from '#platform/sqlite-open';
 import { ConfigError } from '../core/errors.ts';
 import { validateIdentifier } from './shared/sql-identifiers.ts';
 import type { SqlStore, SqlTableOptions } from './shared/sql-store.ts';
 import { checkStoreKey } from './shared/store-key.ts';
 import { intervalMs, positiveInteger } from './shared/store-options.ts';
-import { openDatabase } from './sqlite/open.ts';
+import { isSqliteHandle, type SqliteHandle, setBusyTimeout } from './sqlite/handle.ts';
 import { runMigration } from './sqlite/schema.ts';
 import { prepareStatements, type SqliteStatements } from './sqlite/statements.ts';
 import { type SqliteClient, sqliteTableStore } from './sqlite/table-store.ts';
@@ -31,11 +33,12 @@ import {
 /** Options of {@link sqliteStore}. */
 export interface SqliteStoreOptions extends SqlTableOptions {
   /**
-   * A `better-sqlite3` database, or a file path (`':memory:'` works too) that the store opens
-   * itself in WAL mode. A handle you pass is used as is (its journal mode is yours to choose) and
+   * A `better-sqlite3` database, a `bun:sqlite` database (`new Database(path)` from `bun:sqlite`),
+   * or a file path (`':memory:'` works too) that the store opens itself in WAL mode, with
+   * better-sqlite3 on Node and Deno and with bun:sqlite on Bun. A handle you pass is used as is (its journal mode is yours to choose) and
    * left open by `close()`; a database the store opened is closed by `close()`.
    */
-  readonly database: Database | string;
+  readonly database: Database | SqliteHandle | string;
   /**
    * How long (ms) a statement waits for another connection's write lock before failing with
    * `SQLITE_BUSY`. Default 5 000 for a database the store opens; applied to a handle you pass only
@@ -46,10 +49,6 @@ export interface SqliteStoreOptions extends SqlTableOptions {
 
 /** What {@link sqliteStore} returns: every capability, plus `migrate()`. */
 export type SqliteStore = SqlStore;
-
-function isDatabase(value: unknown): value is Database {
-  return typeof value === 'object' && value !== null && typeof (value as Database).prepare === 'function';
-}
 
 /**
  * Creates a SQLite session store.
@@ -74,9 +73,9 @@ function isDatabase(value: unknown): value is Database {
 export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const name = 'sqliteStore';
   const { database } = options;
-  if (!isDatabase(database) && (typeof database !== 'string' || database === '')) {
+  if (!isSqliteHandle(database) && (typeof database !== 'string' || database === '')) {
     throw new ConfigError(
-      `${name}: database must be a better-sqlite3 Database or a file path, got ${typeof database}.`,
+      `${name}: database must be a better-sqlite3 Database, a bun:sqlite Database or a file path, got ${typeof database}.`,
     );
   }
   const table = validateIdentifier(name, 'table', options.table ?? 'coatcheck_sessions', 48);
@@ -85,11 +84,11 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = intervalMs(name, 'busyTimeoutMs', options.busyTimeoutMs ?? 5000);
   const owned = typeof database === 'string';
 
-  let opened: Promise<Database> | undefined;
-  const open = (): Promise<Database> => {
+  let opened: Promise<SqliteHandle> | undefined;
+  const open = (): Promise<SqliteHandle> => {
     opened ??= (async () => {
       if (!owned) {
-        if (options.busyTimeoutMs !== undefined) database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+        if (options.busyTimeoutMs !== undefined) setBusyTimeout(database, busyTimeoutMs);
         return database;
       }
       return openDatabase(database, busyTimeoutMs);
@@ -126,7 +125,7 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
       async onClose() {
         if (!owned || opened === undefined) return;
         const db = await opened.catch(() => undefined);
-        if (db?.open) db.close();
+        db?.close(); // both drivers make a second close a no-op
       },
     }),
     async migrate() {
@@ -136,15 +135,15 @@ export function sqliteStore(options: SqliteStoreOptions): SqliteStore {
 }
 
 /**
- * The prepared statements as a {@link SqliteClient}; a transaction is better-sqlite3's
- * synchronous `BEGIN IMMEDIATE` one, so not even this process's other calls run inside it.
+ * The prepared statements as a {@link SqliteClient}; a transaction is the driver's synchronous
+ * `BEGIN IMMEDIATE` one, so not even this process's other calls run inside it.
  */
-function preparedClient(db: Database, s: SqliteStatements): SqliteClient {
+function preparedClient(db: SqliteHandle, s: SqliteStatements): SqliteClient {
   const exec = ({ name, values }: SqliteStep): SqliteOutcome => {
     if (name === 'writeLock') return { rows: [], changes: 0 }; // BEGIN IMMEDIATE took it
-    const statement = s[name] as Statement<unknown[]>;
+    const statement = s[name];
     if (statement.reader) return { rows: statement.all(...values) as Record<string, unknown>[], changes: 0 };
-    return { rows: [], changes: statement.run(...values).changes };
+    return { rows: [], changes: Number(statement.run(...values).changes) };
   };
   const transaction = db.transaction((steps: SqliteSteps<unknown>) => runStepsSync(steps, exec));
   return {

@@ -48,7 +48,8 @@ function packagesImportedBy(store: string): Set<string> {
     const source = readFileSync(file, 'utf8');
     for (const match of source.matchAll(/(?:from\s+|import\(\s*)'([^'.][^']*)'/g)) {
       const specifier = match[1] ?? '';
-      if (specifier.startsWith('node:')) continue;
+      // node: built-ins, and `#…` subpath imports (this package's own modules, e.g. #platform/sqlite-open).
+      if (specifier.startsWith('node:') || specifier.startsWith('#')) continue;
       const parts = specifier.split('/');
       found.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? ''));
     }

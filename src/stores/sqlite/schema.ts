@@ -1,8 +1,8 @@
 /**
  * The SQLite schema of the session table and its idempotent, versioned migration.
  */
-import type { Database } from 'better-sqlite3';
 import { ConfigError } from '../../core/errors.ts';
+import type { SqliteHandle } from './handle.ts';
 
 /**
  * The schema version this code writes and reads. Bump it and add an {@link upgrades} step.
@@ -70,7 +70,7 @@ function upgrades(table: string): ReadonlyMap<number, string> {
  * @throws ConfigError (`COATCHECK_CONFIG`) when the table was migrated by a newer coatcheck (it is
  * left untouched).
  */
-export function runMigration(db: Database, table: string): void {
+export function runMigration(db: SqliteHandle, table: string): void {
   const meta = quoteSqlite(META_TABLE);
   const migrate = db.transaction(() => {
     db.exec(migrationSql(table));

@@ -5,9 +5,9 @@
  * Lists of keys are bound as one JSON array and expanded with `json_each`, so one prepared
  * statement serves any number of keys.
  */
-import type { Database, Statement } from 'better-sqlite3';
 import type { NewStoreRecord } from '../../core/store.ts';
 import { RECORD_COLUMNS, ROW_COLUMNS, recordValues, type SqlRow } from '../shared/sql-row.ts';
+import type { SqliteHandle, SqliteHandleStatement } from './handle.ts';
 import { quoteSqlite } from './schema.ts';
 
 /** A row as the statements return it (`data` is JSON text). */
@@ -17,8 +17,9 @@ export interface SqliteRow extends SqlRow {
   readonly user_id: string | null;
 }
 
-type Run<P extends unknown[]> = Statement<P>;
-type Read<P extends unknown[], R> = Statement<P, R>;
+/** Parameter and row types are documentation here: the drivers' statements take and return `unknown`. */
+type Run<_P extends unknown[]> = SqliteHandleStatement;
+type Read<_P extends unknown[], _R> = SqliteHandleStatement;
 
 /** Every statement the store runs, prepared once per store. */
 export interface SqliteStatements {
@@ -97,10 +98,10 @@ export type SqliteStatementName = keyof ReturnType<typeof sqliteSql>;
  * Prepares the statements against `table` (which must exist). `safeIntegers(false)`: a handle the
  * user opened with `defaultSafeIntegers(true)` would otherwise hand back BigInts.
  */
-export function prepareStatements(db: Database, table: string): SqliteStatements {
+export function prepareStatements(db: SqliteHandle, table: string): SqliteStatements {
   const sql = sqliteSql(table);
-  const prepare = <P extends unknown[], R = unknown>(text: string) => {
-    const statement = db.prepare<P, R>(text);
+  const prepare = (text: string) => {
+    const statement = db.prepare(text);
     return statement.reader ? statement.safeIntegers(false) : statement;
   };
   return {
@@ -125,5 +126,5 @@ export function prepareStatements(db: Database, table: string): SqliteStatements
 
 /** Runs the create statement. @returns whether the record was written. */
 export function insertRecord(s: SqliteStatements, key: string, record: NewStoreRecord, now: number): boolean {
-  return s.create.run(key, ...recordValues(record), now).changes === 1;
+  return Number(s.create.run(key, ...recordValues(record), now).changes) === 1;
 }

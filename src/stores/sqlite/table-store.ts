@@ -14,6 +14,7 @@ import { startPruneTimer } from '../shared/prune-timer.ts';
 import { scanLimit } from '../shared/scan-page.ts';
 import { type EndingSteps, endSessions } from '../shared/sql-ending.ts';
 import { readThrough, writeThrough } from '../shared/sql-forwarding.ts';
+import { mergePatch } from '../shared/sql-merge-patch.ts';
 import { type SqlRow, toRecord } from '../shared/sql-row.ts';
 import type { SqlTableStore } from '../shared/sql-store.ts';
 import type { SqliteRow, SqliteStatementName } from './statements.ts';
@@ -117,13 +118,7 @@ export function sqliteTableStore(parts: SqliteTableParts): SqlTableStore {
     },
     async update(k, patch: StorePatch) {
       const c = await ready();
-      // A merge patch: set members replace, `null` members delete (values are strings, never null).
-      const merge = JSON.stringify(
-        Object.fromEntries([
-          ...patch.del.map((name): [string, null] => [name, null]),
-          ...Object.entries(patch.set),
-        ]),
-      );
+      const merge = mergePatch(patch);
       const now = Date.now();
       const owner = patch.userId === undefined ? 0 : 1;
       const { lastSeenAt, expiresAt } = patch;
