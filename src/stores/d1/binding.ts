@@ -10,19 +10,25 @@ export type D1Value = string | number | null;
 
 /** What `all()` and each `batch()` entry resolve to. */
 export interface D1Result {
+  /** The rows a statement returned (absent or empty for statements that return none). */
   readonly results?: readonly Record<string, unknown>[];
+  /** What D1 reports of the run: `changes`, the rows the statement wrote. */
   readonly meta: { readonly changes?: number };
 }
 
 /** A prepared statement: `bind` returns a new, bound statement (the original stays reusable). */
 export interface D1Statement {
+  /** The statement with its `?` placeholders bound to `values`, in order. */
   bind(...values: D1Value[]): D1Statement;
+  /** Runs the statement and resolves to its rows and run metadata. */
   all(): Promise<D1Result>;
 }
 
 /** The binding: `prepare` and `batch` (atomic and sequential: all statements commit or none). */
 export interface D1Binding {
+  /** A statement for `query` (SQLite SQL with `?` placeholders). */
   prepare(query: string): D1Statement;
+  /** Runs `statements` in order as one transaction: all commit or none; one result each. */
   batch(statements: D1Statement[]): Promise<D1Result[]>;
 }
 

@@ -7,13 +7,17 @@ import { ConfigError } from '../../core/errors.ts';
 
 /** What `put` takes: an absolute expiry in seconds since the epoch (at least 60 s ahead). */
 export interface KvPutOptions {
+  /** When KV may drop the value (seconds since the epoch; at least 60 s ahead, KV's own minimum). */
   readonly expiration?: number;
 }
 
 /** A KV namespace. */
 export interface KvNamespace {
+  /** The value at `key` as text, or `null` when absent (possibly stale elsewhere for up to a minute). */
   get(key: string, type: 'text'): Promise<string | null>;
+  /** Writes `value` at `key`; the last write wins, there is no compare-and-set. */
   put(key: string, value: string, options?: KvPutOptions): Promise<unknown>;
+  /** Removes `key`. */
   delete(key: string): Promise<unknown>;
 }
 
