@@ -112,6 +112,17 @@ describe('next: sample app (next build + next start) in Chromium', { skip: chrom
     assert.equal(response.headers.get('set-cookie'), null);
   });
 
+  test('next: a Route Handler that throws redirect() still commits its session', async () => {
+    const origin = server.url.replace('/login', '');
+    const response = await fetch(`${origin}/api/visit`, { redirect: 'manual' });
+    assert.equal(response.status, 307);
+    assert.equal(new URL(response.headers.get('location') ?? '', origin).pathname, '/');
+    const cookie = response.headers.getSetCookie().find((value) => value.startsWith('__Host-sid='));
+    assert.ok(cookie, 'Set-Cookie on the redirect');
+    const count = await fetch(`${origin}/api/count`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    assert.deepEqual(await count.json(), { count: 10 });
+  });
+
   test('next: the proxy sends anonymous visitors of /admin to the login page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
