@@ -23,7 +23,12 @@ describe('next: sample app (next build + next start) in Chromium', { skip: chrom
   let base: string;
 
   before(async () => {
-    app = await prepareSampleApp('test/next/app', 'next-');
+    app = await prepareSampleApp('test/next/app', 'next-', [
+      'index.ts',
+      'adapters/next.ts',
+      'stores/fs.ts',
+      'stores/memory.ts',
+    ]);
     const sessionsDir = join(app.dir, '.sessions');
     await mkdir(sessionsDir);
     const env: NodeJS.ProcessEnv = {

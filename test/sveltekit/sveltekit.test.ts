@@ -19,7 +19,11 @@ describe('sveltekit: sample app (vite build + vite preview)', () => {
   let base: string;
 
   before(async () => {
-    app = await prepareSampleApp('test/sveltekit/app', 'sveltekit-');
+    app = await prepareSampleApp('test/sveltekit/app', 'sveltekit-', [
+      'index.ts',
+      'adapters/sveltekit.ts',
+      'stores/memory.ts',
+    ]);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.NODE_ENV; // vite build and vite preview choose production themselves
     await runNode([VITE, 'build'], app.dir, env);
