@@ -85,6 +85,22 @@ describe('next: sample app (next build + next start) in Chromium', { skip: chrom
     await context.close();
   });
 
+  test("next: a Server Action's re-render of the page reads the ticket it just wrote", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    assert.equal(await page.textContent('#signed-in'), 'anonymous');
+    await page.fill('input[name=user]', 'dave');
+    await page.fill('input[name=password]', 'secret');
+    await page.click('#login-here');
+    await page.waitForFunction(() => document.querySelector('#signed-in')?.textContent === 'dave', null, {
+      timeout: 10_000,
+    });
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assert.ok(await sid(context));
+    await context.close();
+  });
+
   test('next: a wrong password redirects without a session cookie', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -14,6 +14,14 @@ export async function login(form: FormData): Promise<void> {
   });
 }
 
+// No redirect: setting the cookie makes Next re-render this page in the same request, where
+// readSession() must see the new ticket (only cookies() has it; the Cookie header has the old).
+export async function loginHere(form: FormData): Promise<void> {
+  const user = String(form.get('user') ?? '');
+  if (user === '' || form.get('password') !== 'secret') return;
+  await withActionSession(sessions, (session) => session.login(user));
+}
+
 export async function logout(): Promise<void> {
   await withActionSession(sessions, (session) => session.destroy());
   redirect('/login');
