@@ -4,7 +4,6 @@
  * through `cookies().set()`, the only way Next lets these places send a cookie.
  */
 import { cookies, headers } from 'next/headers.js';
-import { readCookie } from '../../core/cookie.ts';
 import type { CommitResult, LoadInput, Session, SessionData, Sessions } from '../../index.ts';
 import { loadInput } from '../kit/request.ts';
 import { parseSetCookie } from '../kit/set-cookie.ts';
@@ -24,30 +23,20 @@ export interface NextHeadersOptions {
 }
 
 /**
- * The LoadInput of the current request. The Cookie header normally; but a Server Action that
- * changed the ticket re-renders the page within the same request, where `headers()` still shows
- * the old ticket and only `cookies()` the new one, so the cookie store's value wins when the
- * header holds at most one ticket. Duplicates in the header are left to core, which refuses them.
+ * The LoadInput of the current request, from `headers()`. (After a Server Action sets the cookie,
+ * Next re-renders the page with the new cookie in these headers already: test/next/next.test.ts.)
  */
 export async function currentLoadInput<Data extends SessionData>(
   sessions: Sessions<Data>,
   context: string,
   options: NextHeadersOptions,
 ): Promise<LoadInput> {
-  const [requestHeaders, jar] = await Promise.all([headers(), cookies()]);
-  let cookie = requestHeaders.get('cookie') || undefined;
-  const name = sessions.options.cookie?.name;
-  if (name !== undefined) {
-    const written = jar.get(name)?.value;
-    const sent = readCookie(cookie, name);
-    if (written !== undefined && sent.count <= 1 && written !== sent.value) cookie = `${name}=${written}`;
-  }
+  const requestHeaders = await headers();
   const lookup = options.ip;
-  const input = loadInput(sessions, requestHeaders, readHeader, {
+  return loadInput(sessions, requestHeaders, readHeader, {
     ip: lookup === undefined ? undefined : () => lookup(requestHeaders),
     context,
   });
-  return { ...input, cookie };
 }
 
 function readHeader(source: NextRequestHeaders, name: string): string | null {

@@ -15,7 +15,7 @@ export async function login(form: FormData): Promise<void> {
 }
 
 // No redirect: setting the cookie makes Next re-render this page in the same request, where
-// readSession() must see the new ticket (only cookies() has it; the Cookie header has the old).
+// readSession() must see the new ticket, not the request's original Cookie header.
 export async function loginHere(form: FormData): Promise<void> {
   const user = String(form.get('user') ?? '');
   if (user === '' || form.get('password') !== 'secret') return;
