@@ -17,7 +17,7 @@ import type { RunningApp } from './apps/types.ts';
 import { Jar, parseSetCookie, request } from './client.ts';
 
 /** Adapters whose test app serves `/redirect` and `/stream` (the framework-only routes). */
-const FRAMEWORK_ROUTES = new Set(['express', 'express4', 'fastify', 'hono', 'koa', 'koa2']);
+const FRAMEWORK_ROUTES = new Set(['express', 'express4', 'fastify', 'hono', 'koa', 'koa2', 'next']);
 /** A well-formed ticket no store knows: the server must look it up. */
 const UNKNOWN_TICKET = 'A'.repeat(43);
 

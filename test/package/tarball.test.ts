@@ -7,7 +7,7 @@
  * `module: commonjs`).
  *
  * Installs are `--offline --ignore-scripts`: the tarball has no install step of its own, and the
- * peers (better-sqlite3, whose native build takes minutes; hono; @opentelemetry/api; drizzle-orm, which the Drizzle table definitions are made of; @types/node) are linked from this
+ * peers (better-sqlite3, whose native build takes minutes; hono; @opentelemetry/api; drizzle-orm, which the Drizzle table definitions are made of; next, which coatcheck/next imports; @sveltejs/kit, whose types coatcheck/sveltekit's declarations name; @types/node) are linked from this
  * checkout's node_modules, where `npm ci` already installed and built them.
  */
 import assert from 'node:assert/strict';
@@ -38,6 +38,8 @@ const LINKED = [
   'hono',
   '@opentelemetry/api',
   'drizzle-orm',
+  'next',
+  '@sveltejs/kit',
   '@types/node',
   ...Object.keys(pkg.dependencies ?? {}),
 ];

@@ -4,6 +4,7 @@ import { fastifyAdapter } from './fastify.ts';
 import { honoAdapter } from './hono.ts';
 import { koaAdapter } from './koa.ts';
 import { koa2Adapter } from './koa2.ts';
+import { nextAdapter } from './next.ts';
 import { nodeAdapter } from './node.ts';
 import type { AdapterUnderTest } from './types.ts';
 import { webAdapter } from './web.ts';
@@ -18,4 +19,5 @@ export const adaptersUnderTest: readonly AdapterUnderTest[] = [
   honoAdapter,
   koaAdapter,
   koa2Adapter,
+  nextAdapter,
 ];
