@@ -4,6 +4,7 @@
  * arguments, and the headers. Every header is built here, before anything is written, so a cookie
  * that cannot be serialized fails the request without leaving a record behind.
  */
+import { type BlindWrite, planBlindWrite } from './blind-write.ts';
 import { type CommitDecision, type CommitState, decideCommit } from './commit-decision.ts';
 import { clearingCookie, sessionCookie } from './cookie-writer.ts';
 import { CodecError } from './errors.ts';
@@ -56,7 +57,8 @@ export type StoreWrite =
       readonly userChanged: boolean;
       /** This request's changes as an update through the old key, for when another rotation won. */
       readonly fallback: StorePatch;
-    };
+    }
+  | BlindWrite;
 
 /** A planned commit: carry out `write` (if any), then answer `result`. */
 export interface CommitPlan {
@@ -80,6 +82,8 @@ export function planCommit(
   status: number,
   now: number,
 ): CommitPlan {
+  const blind = planBlindWrite(state, status);
+  if (blind !== undefined) return blind;
   const decision = decideCommit(commitState(options, state, status, now));
   const record = state.record;
   const remembered = state.isRemembered();

@@ -68,11 +68,11 @@ export interface RedisStoreOptions {
 }
 
 /**
- * A Redis store: every capability. `purgeExpired` returns 0 (Redis expires sessions itself).
+ * A Redis store: every capability, blind writes (`updateData`) included. `purgeExpired` returns 0 (Redis expires sessions itself).
  * `reportsExpired` is unset: native TTL cannot tell an expired session from a missing one.
  */
 export type RedisStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>> & {
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan' | 'updateData'>> & {
     /** Hit, miss and invalidation counts of the client-side cache; `undefined` without `cache`. */
     cacheStats(): RedisCacheStats | undefined;
   };
@@ -84,7 +84,7 @@ export type RedisStore = Store &
  * window); create 1 (+1 with a userId: the index; with a limit that is full, +2 to check the
  * user's sessions, plus ending the evicted ones); update 1 (+1 to +2 when it changes the owner;
  * more only while a rotation of that key is under way or when it follows a rotated-away key);
- * touch 1; rotate 3 (+1 with a userId, as create); delete 1 (+1 when the session had an owner,
+ * updateData 1 (the blind write: the live check runs in the same script); touch 1; rotate 3 (+1 with a userId, as create); delete 1 (+1 when the session had an owner,
  * +1 per key it was rotated to).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `client` is not an ioredis or node-redis client or
@@ -148,6 +148,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     create: (key, record, limit) => create(context, key, record, limit),
     update: (key, patch) => changing([key], () => updateSession(context, key, patch)),
+    updateData: (key, patch) => changing([key], () => updateSession(context, key, patch)),
 
     touch(key, window: StoreTouch) {
       const args = [String(Date.now()), String(window.expiresAt), String(window.lastSeenAt)];
