@@ -282,6 +282,12 @@ export interface Store {
    * and telemetry. Core never calls them for sessions; every session call goes to the tier itself.
    */
   readonly tiers?: StoreTiers;
+
+  /**
+   * Set by a store with its own in-process cache (Redis `cache`): how its reads went, with the
+   * same meaning as {@link StoreTiers.lookups}, for telemetry (`coatcheck.cache.lookups`).
+   */
+  readonly cacheLookups?: () => { readonly hits: number; readonly misses: number };
 }
 
 /** The parts of a caching tier and how its reads went. */

@@ -165,6 +165,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     cacheStats: () => cache?.stats(),
+    ...(cache === undefined ? {} : { cacheLookups: () => cache.stats() }),
 
     async listByUser(userId) {
       const members = await index.members(userId);

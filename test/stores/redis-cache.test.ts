@@ -99,6 +99,8 @@ for (const [driver, client] of drivers) {
       const stats = store.cacheStats()!;
       assert.equal(stats.hits, 10);
       assert.equal(stats.entries, 1);
+      // What coatcheck/otel reports as coatcheck.cache.lookups.
+      assert.equal(store.cacheLookups?.().hits, 10);
     });
 
     it(`redis(${driver}, cache): a write through another connection is seen at the next read`, async () => {
