@@ -11,14 +11,14 @@
  * instead of becoming a new session.
  */
 import type { CommitDecision } from './commit-decision.ts';
-import type { CommitPlan } from './commit-plan.ts';
 import type { SessionState } from './session-state.ts';
+import type { StoreDataPatch } from './store.ts';
 
 /** The write of a blind commit. */
 export interface BlindWrite {
   readonly kind: 'data';
   readonly key: string;
-  readonly patch: { readonly set: Readonly<Record<string, string>>; readonly del: readonly string[] };
+  readonly patch: StoreDataPatch;
 }
 
 const NO_CHANGE: CommitDecision = { store: 'none', cookie: 'none' };
@@ -30,27 +30,15 @@ export function canWriteBlind(state: SessionState): boolean {
 }
 
 /**
- * The plan of a commit whose only session use was blind writes (never loaded, changes pending),
- * or `undefined` when the commit is an ordinary one. Pure: no I/O.
+ * The decision and write of a commit whose only session use was blind writes (never loaded,
+ * changes pending), or `undefined` when the commit is an ordinary one. Pure: no I/O.
  */
-export function planBlindWrite(state: SessionState, status: number): CommitPlan | undefined {
+export function planBlindWrite(
+  state: SessionState,
+  status: number,
+): { readonly decision: CommitDecision; readonly write: BlindWrite | undefined } | undefined {
   if (state.loading !== undefined || state.destroyed || state.pending.size === 0) return undefined;
   // A failed response saves nothing (as in the decision table).
-  const decision = status >= 500 ? NO_CHANGE : PATCHED;
-  return {
-    decision,
-    write:
-      decision === PATCHED
-        ? { kind: 'data', key: state.ticket.key!, patch: state.values.patch() }
-        : undefined,
-    result: {
-      setCookie: undefined,
-      headerTicket: undefined,
-      // The response was not made from the session's contents.
-      varyCookie: false,
-      noStore: false,
-      clearSiteData: false,
-      decision,
-    },
-  };
+  if (status >= 500) return { decision: NO_CHANGE, write: undefined };
+  return { decision: PATCHED, write: { kind: 'data', key: state.ticket.key!, patch: state.values.patch() } };
 }

@@ -83,7 +83,9 @@ export function planCommit(
   now: number,
 ): CommitPlan {
   const blind = planBlindWrite(state, status);
-  if (blind !== undefined) return blind;
+  if (blind !== undefined) {
+    return { ...blind, result: buildResult(options, state, blind.decision, undefined, undefined, now) };
+  }
   const decision = decideCommit(commitState(options, state, status, now));
   const record = state.record;
   const remembered = state.isRemembered();
