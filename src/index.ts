@@ -34,7 +34,7 @@ export type { CsrfRefusal, SessionEvent, SessionEventMap, SessionEventName } fro
 export type { HealthOptions, HealthReport, StoreProbe } from './core/health.ts';
 export type { SessionCookieOptions, SessionsOptions } from './core/options.ts';
 export { ReauthenticationRequiredError } from './core/recent-auth.ts';
-export type { LoginOptions, SessionData, SessionInfo } from './core/session.ts';
+export type { LoginOptions, SessionData, SessionInfo, SetOptions } from './core/session.ts';
 export { Session } from './core/session.ts';
 export type { LoadHooks, Sessions } from './core/sessions.ts';
 export { createSessions } from './core/sessions.ts';

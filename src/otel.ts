@@ -141,22 +141,25 @@ function subscribe<Data extends SessionData>(
   return off;
 }
 
-/** A caching tier's hit and miss totals, read at collection time (no cost per read here). */
+/** A cache's hit and miss totals, read at collection time (no cost per read here). */
 function observeCache<Data extends SessionData>(
   sessions: Sessions<Data>,
   meter: ReturnType<MeterProvider['getMeter']> | undefined,
 ): (() => void) | undefined {
   const store = sessions.options.store;
+  // A caching tier, or a store caching by itself (Redis `cache`): the same two counters.
   const tiers = store.tiers;
-  if (meter === undefined || tiers === undefined) return undefined;
+  const source = tiers !== undefined ? () => tiers.lookups() : store.cacheLookups;
+  if (meter === undefined || source === undefined) return undefined;
   const lookups = meter.createObservableCounter(METRIC.cacheLookups, {
-    description: 'Reads of a caching tier: answered by its front (hit) or its back (miss).',
+    description:
+      'Reads of a cache (a caching tier, or a store with its own in-process copy): answered by it (hit) or by the store behind it (miss).',
     unit: '{read}',
   });
   const hit = { [ATTR.cacheResult]: 'hit', [ATTR.storeName]: store.name };
   const miss = { [ATTR.cacheResult]: 'miss', [ATTR.storeName]: store.name };
   const report = (result: ObservableResult) => {
-    const { hits, misses } = tiers.lookups();
+    const { hits, misses } = source();
     result.observe(hits, hit);
     result.observe(misses, miss);
   };

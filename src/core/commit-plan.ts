@@ -4,6 +4,7 @@
  * arguments, and the headers. Every header is built here, before anything is written, so a cookie
  * that cannot be serialized fails the request without leaving a record behind.
  */
+import { type BlindWrite, planBlindWrite } from './blind-write.ts';
 import { type CommitDecision, type CommitState, decideCommit } from './commit-decision.ts';
 import { clearingCookie, sessionCookie } from './cookie-writer.ts';
 import { CodecError } from './errors.ts';
@@ -55,7 +56,8 @@ export type StoreWrite =
       readonly userChanged: boolean;
       /** This request's changes as an update through the old key, for when another rotation won. */
       readonly fallback: StorePatch;
-    };
+    }
+  | BlindWrite;
 
 /** A planned commit: carry out `write` (if any), then answer `result`. */
 export interface CommitPlan {
@@ -74,15 +76,20 @@ export const ROTATION_FORWARD_MS = 60_000;
 
 /**
  * Plans the commit of `state` for a response with HTTP `status` at `now`. Pure but for minting a
- * new token. `decision` is the decision table's answer for the same inputs, when already taken.
+ * new token. `decided` is the decision table's answer for the same inputs, when already taken.
  */
 export function planCommit(
   options: ResolvedOptions,
   state: SessionState,
   status: number,
   now: number,
-  decision: CommitDecision = decideCommit(commitState(options, state, status, now)),
+  decided?: CommitDecision,
 ): CommitPlan {
+  const blind = planBlindWrite(state, status);
+  if (blind !== undefined) {
+    return { ...blind, result: buildResult(options, state, blind.decision, undefined, undefined, now) };
+  }
+  const decision = decided ?? decideCommit(commitState(options, state, status, now));
   const record = state.record;
   const remembered = state.isRemembered();
   let token = state.ticket.token;

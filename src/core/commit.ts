@@ -125,6 +125,12 @@ async function execute(
     case 'update':
       if (!(await update(runtime, write.key, write.patch))) throw gone('ended while this request changed it');
       return plan.result;
+    case 'data':
+      // A blind write (blind-write.ts): the store checks liveness in the same step as the write.
+      if (!(await runtime.call('updateData', (store) => store.updateData!(write.key, write.patch)))) {
+        throw gone('ended before this request wrote to it');
+      }
+      return plan.result;
     case 'touch':
       // false: deleted or rotated meanwhile. Nothing of the app's was lost (a touch carries no data),
       // and the cookie is left alone: the browser may already hold the ticket a rotation issued.

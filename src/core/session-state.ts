@@ -20,6 +20,8 @@ export interface SessionRuntime {
   readonly cipher: ValueCipher | undefined;
   /** Compare the request's User-Agent with the one recorded at login. */
   readonly bindUserAgent: boolean;
+  /** The store offers `updateData`, so `set(…, { blind: true })` may skip the load. */
+  readonly blindWrites: boolean;
   now(): number;
   generateToken(): string;
   /** The live record at `key` (expiry re-checked by core, an expired one reported), or undefined. */

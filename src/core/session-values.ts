@@ -50,13 +50,19 @@ export class SessionValues {
 
   /**
    * Takes the values of a loaded record, already opened and decoded. Called once, before any write
-   * (writes load first), so the opened maps are adopted as they are instead of copied.
+   * but blind ones (other writes load first), so the opened maps are adopted instead of copied.
    */
   adopt(stored: EncodedData, opened: OpenedRecord): void {
+    const [written, writtenPlain] = [this.#decoded, this.#plain];
     this.#stored = stored;
     this.#decoded = opened.decoded;
     this.#plain = opened.plain;
     this.#stale = opened.stale;
+    // Blind writes (`set(k, v, { blind: true })`) made before a load stay on top of what it loaded.
+    for (const key of this.#pending.keys()) {
+      this.#decoded.set(key, written.get(key));
+      this.#plain.set(key, writtenPlain.get(key)!);
+    }
   }
 
   /** Forgets everything: the session was destroyed. */

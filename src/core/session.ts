@@ -6,6 +6,8 @@
  * The handle holds nothing but its state (session-state.ts) in a private field; core reaches that
  * state through {@link sessionState}, which is not exported from any entry point.
  */
+
+import { canWriteBlind } from './blind-write.ts';
 import { type Duration, toMilliseconds } from './duration.ts';
 import { CodecError, SessionStateError } from './errors.ts';
 import { assertRecentAuth } from './recent-auth.ts';
@@ -28,6 +30,12 @@ export {
   type SessionData,
   type SessionInfo,
 } from './session-types.ts';
+
+/** Options of {@link Session.set}. */
+export interface SetOptions {
+  /** Write without reading first (one round trip), when the store can; see {@link Session.set}. */
+  readonly blind?: boolean;
+}
 
 let stateOf: (session: Session) => SessionState;
 let construct: (state: SessionState) => Session;
@@ -84,9 +92,15 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#state.track(this.#has(key), 'has', false);
   }
 
-  /** Sets `key`. Setting a value equal to the current one is not a change. Throws CodecError for unstorable values. */
-  set<K extends keyof Data & string>(key: K, value: Data[K]): Promise<void> {
-    return this.#state.track(this.#set(key, value), 'set');
+  /**
+   * Sets `key`. Setting a value equal to the current one is not a change. Throws CodecError for unstorable values.
+   * With `{ blind: true }` on a session this request has not read, and a store that offers
+   * `updateData`, nothing is loaded: the commit writes the value in one round trip, only if the
+   * session is still live (else the commit fails with SessionGoneError); see core/blind-write.ts.
+   * Otherwise it is an ordinary `set`.
+   */
+  set<K extends keyof Data & string>(key: K, value: Data[K], options?: SetOptions): Promise<void> {
+    return this.#state.track(this.#set(key, value, options), 'set');
   }
 
   /** Removes `key`. Removing an absent key is not a change. */
@@ -201,9 +215,13 @@ export class Session<Data extends SessionData = SessionData> {
     return this.#state.values.read(key) !== undefined;
   }
 
-  async #set(key: string, value: unknown): Promise<void> {
+  async #set(key: string, value: unknown, options: SetOptions | undefined): Promise<void> {
     assertUserKey(key);
     if (value === undefined) return this.#delete(key);
+    if (options?.blind === true && canWriteBlind(this.#state)) {
+      this.#state.firstUse();
+      return this.#state.write(key, value);
+    }
     await this.load();
     this.#state.write(key, value);
   }

@@ -116,6 +116,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   readonly schema: ResolvedOptions['schema'];
   readonly cipher: ResolvedOptions['cipher'];
   readonly bindUserAgent: boolean;
+  readonly blindWrites: boolean;
   readonly #events = new SessionEvents();
   readonly #inFlight = new Set<Promise<unknown>>();
   /** The attached instrumentation; undefined (the hot path: one check per call) when none is. */
@@ -133,6 +134,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     this.schema = options.schema;
     this.cipher = options.cipher;
     this.bindUserAgent = options.bindUserAgent;
+    this.blindWrites = storeCapabilities(options.store).dataUpdate;
     this.capabilities = storeCapabilities(options.store);
   }
 

@@ -215,6 +215,18 @@ export interface Store {
   update(key: string, patch: StorePatch): Promise<boolean>;
 
   /**
+   * Optional (capability `dataUpdate`): applies a data-only `patch` to the live record at `key`
+   * without the caller having read it (a blind write, one round trip). The store checks, in the
+   * same atomic step as the write, that a live record is there (`expiresAt > now`); its window
+   * (`lastSeenAt`, `expiresAt`), owner and deadlines are left as they are, `rev` is incremented.
+   * A rotated-away key behaves as for `update` (forwards with `forwardWrites`, refused otherwise).
+   * @returns `false`, changing nothing, when there is no live record to apply it to (missing,
+   *   expired, deleted, or rotated away without `forwardWrites`): never a resurrection and never
+   *   a write into an expired record.
+   */
+  updateData?(key: string, patch: StoreDataPatch): Promise<boolean>;
+
+  /**
    * Extends a live record's window without touching its data or `rev`. A rotated-away key is not live.
    * @returns `false`, changing nothing, when the record is missing or expired.
    */
@@ -276,6 +288,12 @@ export interface Store {
    * and telemetry. Core never calls them for sessions; every session call goes to the tier itself.
    */
   readonly tiers?: StoreTiers;
+
+  /**
+   * Set by a store with its own in-process cache (Redis `cache`): how its reads went, with the
+   * same meaning as {@link StoreTiers.lookups}, for telemetry (`coatcheck.cache.lookups`).
+   */
+  readonly cacheLookups?: () => { readonly hits: number; readonly misses: number };
 }
 
 /** The parts of a caching tier and how its reads went. */
@@ -303,6 +321,8 @@ export interface StoreCapabilities {
   readonly count: boolean;
   /** `scan`, for the CLI's listing and inspection. */
   readonly scan: boolean;
+  /** `updateData`, and so `session.set(key, value, { blind: true })` in one round trip. */
+  readonly dataUpdate: boolean;
 }
 
 /** Detects which optional capabilities `store` implements. The one place that inspects a store's shape. */
@@ -313,5 +333,6 @@ export function storeCapabilities(store: Store): StoreCapabilities {
     purge: typeof store.purgeExpired === 'function',
     count: typeof store.count === 'function',
     scan: typeof store.scan === 'function',
+    dataUpdate: typeof store.updateData === 'function',
   };
 }

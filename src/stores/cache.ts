@@ -192,6 +192,15 @@ export function cacheStore(options: CacheStoreOptions): Store {
       return purge();
     };
   }
+  if (typeof back.updateData === 'function') {
+    // A blind write: the back store checks liveness; the front copy is dropped like an update's.
+    const updateData = back.updateData.bind(back);
+    store.updateData = (key, patch) =>
+      writing(
+        () => updateData(key, patch),
+        () => [[key]],
+      );
+  }
   if (typeof back.count === 'function') {
     const count = back.count.bind(back);
     store.count = () => count();

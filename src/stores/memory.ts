@@ -9,6 +9,7 @@ import type {
   EncodedData,
   NewStoreRecord,
   Store,
+  StoreDataPatch,
   StoreEntry,
   StorePatch,
   StoreRecord,
@@ -42,7 +43,7 @@ export interface MemoryStoreOptions {
 
 /** A memory store: the required methods plus every optional capability. */
 export type MemoryStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan' | 'updateData'>>;
 
 function freezeRecord(record: Omit<StoreRecord, 'data'>, data: EncodedData): StoreRecord {
   // Callers get the stored object itself, so it must be immutable, data included.
@@ -275,6 +276,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         unindex(target, current.userId);
         index(target, userId);
       }
+      return true;
+    },
+    async updateData(key, patch: StoreDataPatch) {
+      // The same step as `update` with the window and owner kept: live check and write in one call.
+      const target = writeTarget(key);
+      const current = target === undefined ? undefined : live(target);
+      if (target === undefined || !current) return false;
+      put(target, freezeRecord({ ...current, rev: current.rev + 1 }, applyPatch(current.data, patch)));
       return true;
     },
     async touch(key, window: StoreTouch) {

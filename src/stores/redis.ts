@@ -12,15 +12,25 @@
  * This module imports no driver: clients are recognised by their methods.
  */
 import { ConfigError } from '../core/errors.ts';
-import type { NewStoreRecord, Store, StoreEntry, StoreTouch, UserLimit } from '../core/store.ts';
+import type { NewStoreRecord, Store, StoreEntry, StoreRecord, StoreTouch, UserLimit } from '../core/store.ts';
 import { admit } from './redis/admission.ts';
+import {
+  ClientCache,
+  type LoadedRecord,
+  type RedisCacheOptions,
+  type RedisCacheStats,
+} from './redis/client-cache.ts';
 import type { RedisContext } from './redis/context.ts';
 import { type RedisClientLike, type RedisDriver, redisDriver } from './redis/driver.ts';
+
+export type { RedisCacheOptions, RedisCacheStats } from './redis/client-cache.ts';
+
 import { endSession, endUserSessions } from './redis/ending.ts';
 import { readHash, recordFields } from './redis/record-hash.ts';
 import { rotateSession } from './redis/rotation.ts';
 import { globLiteral, scanSessions } from './redis/scan.ts';
 import { CREATE, TOUCH } from './redis/scripts.ts';
+import { ioRedisTracking, nodeRedisTracking } from './redis/tracking-connection.ts';
 import { updateSession } from './redis/update.ts';
 import { memberState, type UserIndex, userIndex } from './redis/user-index.ts';
 import { MAX_HOPS } from './shared/contention.ts';
@@ -47,14 +57,26 @@ export interface RedisStoreOptions {
    * into one slot.
    */
   readonly prefix?: string;
+  /**
+   * Opt-in client-side caching (standalone Redis only): a bounded in-process copy of the records
+   * this process read, invalidated by Redis on every write from any process (server-assisted
+   * tracking, BCAST mode, on one extra connection the store opens with `client.duplicate()` and
+   * closes in `close()`). A read of an unchanged session then makes no round trip. While that
+   * connection is down, the copy is dropped and every read goes to Redis. See docs/stores/redis.md.
+   * @example redisStore({ client, cache: { maxEntries: 50_000, maxBytes: 128 * 1024 * 1024 } })
+   */
+  readonly cache?: RedisCacheOptions;
 }
 
 /**
- * A Redis store: every capability. `purgeExpired` returns 0 (Redis expires sessions itself).
+ * A Redis store: every capability, blind writes (`updateData`) included. `purgeExpired` returns 0 (Redis expires sessions itself).
  * `reportsExpired` is unset: native TTL cannot tell an expired session from a missing one.
  */
 export type RedisStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan' | 'updateData'>> & {
+    /** Hit, miss and invalidation counts of the client-side cache; `undefined` without `cache`. */
+    cacheStats(): RedisCacheStats | undefined;
+  };
 
 /**
  * Creates a Redis session store.
@@ -63,11 +85,12 @@ export type RedisStore = Store &
  * window); create 1 (+1 with a userId: the index; with a limit that is full, +2 to check the
  * user's sessions, plus ending the evicted ones); update 1 (+1 to +2 when it changes the owner;
  * more only while a rotation of that key is under way or when it follows a rotated-away key);
- * touch 1; rotate 3 (+1 with a userId, as create); delete 1 (+1 when the session had an owner,
+ * updateData 1 (the blind write: the live check runs in the same script); touch 1; rotate 3 (+1 with a userId, as create); delete 1 (+1 when the session had an owner,
  * +1 per key it was rotated to).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `client` is not an ioredis or node-redis client or
- * cluster, or `prefix` is not a string. Operations throw ConflictError (`COATCHECK_CONFLICT`) when
+ * cluster, `prefix` is not a string, or `cache` is given for a Cluster or with bounds that are not
+ * positive integers. Operations throw ConflictError (`COATCHECK_CONFLICT`) when
  * concurrent rotations or admissions keep outrunning them for 1.5 s.
  * @example
  * import { Redis } from 'ioredis';
@@ -87,36 +110,63 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const index = userIndex(driver, prefix);
   const context: RedisContext = { driver, index, sessionKey };
   const hgetall = (key: string) => driver.command(sessionKey(key), ['HGETALL', sessionKey(key)]);
+  const cache = options.cache === undefined ? undefined : clientCache(options, driver, `${prefix}s:`);
+
+  /** Reads `key`, following a rotated-away key through its grace window. */
+  const load = async (key: string): Promise<LoadedRecord> => {
+    let hop = key;
+    for (let seen = 0; seen < MAX_HOPS; seen++) {
+      const found = readHash(await hgetall(hop));
+      if (found === undefined) break;
+      if (!('successor' in found)) {
+        // Only a record read at its own key is copied: Redis reports a successor's writes under
+        // the successor's key, which would never reach a copy kept under the old one.
+        return { record: found.expiresAt > Date.now() ? found : undefined, copyable: hop === key };
+      }
+      if (found.readableUntil <= Date.now()) break;
+      hop = found.successor;
+    }
+    return NOTHING;
+  };
+  /** Runs a write of `keys`, dropping their copies before (spoiling reads in flight) and after. */
+  const changing = async <T>(keys: readonly string[], write: () => Promise<T>): Promise<T> => {
+    if (cache === undefined) return write();
+    for (const key of keys) cache.forget(key);
+    try {
+      return await write();
+    } finally {
+      for (const key of keys) cache.forget(key);
+    }
+  };
 
   return {
     name: 'redis',
 
-    async get(key) {
-      let hop = key;
-      for (let seen = 0; seen < MAX_HOPS; seen++) {
-        const found = readHash(await hgetall(hop));
-        if (found === undefined) return undefined;
-        if (!('successor' in found)) return found.expiresAt > Date.now() ? found : undefined;
-        if (found.readableUntil <= Date.now()) return undefined;
-        hop = found.successor;
-      }
-      return undefined;
+    async get(key): Promise<StoreRecord | undefined> {
+      if (cache !== undefined) return cache.read(key, () => load(key));
+      return (await load(key)).record;
     },
 
     create: (key, record, limit) => create(context, key, record, limit),
-    update: (key, patch) => updateSession(context, key, patch),
+    update: (key, patch) => changing([key], () => updateSession(context, key, patch)),
+    updateData: (key, patch) => changing([key], () => updateSession(context, key, patch)),
 
-    async touch(key, window: StoreTouch) {
+    touch(key, window: StoreTouch) {
       const args = [String(Date.now()), String(window.expiresAt), String(window.lastSeenAt)];
-      return Number(await driver.script(TOUCH, sessionKey(key), args)) === 1;
+      return changing([key], async () => Number(await driver.script(TOUCH, sessionKey(key), args)) === 1);
     },
 
-    rotate: (oldKey, newKey, rotation) => rotateSession(context, oldKey, newKey, rotation),
-    delete: (key) => endSession(context, key),
+    rotate: (oldKey, newKey, rotation) =>
+      changing([oldKey, newKey], () => rotateSession(context, oldKey, newKey, rotation)),
+    delete: (key) => changing([key], () => endSession(context, key)),
 
     async close() {
-      // The client belongs to the caller.
+      // The client belongs to the caller; the tracking connection is the store's own.
+      await cache?.close();
     },
+
+    cacheStats: () => cache?.stats(),
+    ...(cache === undefined ? {} : { cacheLookups: () => cache.stats() }),
 
     async listByUser(userId) {
       const members = await index.members(userId);
@@ -135,7 +185,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return entries;
     },
 
-    deleteByUser: (userId, exceptKey) => endUserSessions(context, userId, exceptKey),
+    async deleteByUser(userId, exceptKey) {
+      try {
+        return await endUserSessions(context, userId, exceptKey);
+      } finally {
+        cache?.forgetUser(userId);
+      }
+    },
 
     async purgeExpired() {
       // Sessions expire natively; what is left to clean are index members whose session is gone.
@@ -153,6 +209,24 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     scan: (scanOptions) => scanSessions(driver, prefix, scanOptions),
   };
+}
+
+const NOTHING: LoadedRecord = { record: undefined, copyable: false };
+
+/** The client-side cache of `redisStore({ cache })`, refused on Cluster. */
+function clientCache(options: RedisStoreOptions, driver: RedisDriver, keyPrefix: string): ClientCache {
+  const cacheOptions = options.cache!;
+  if (driver.kind === 'ioredis-cluster' || driver.kind === 'node-redis-cluster') {
+    // Tracking is per node and a slot may move between nodes; not built yet (docs/stores/redis.md).
+    throw new ConfigError(
+      'redisStore: `cache` (client-side caching) is not supported on Redis Cluster yet; remove the `cache` option, or put cacheStore() in front of the Cluster store.',
+    );
+  }
+  if (typeof cacheOptions !== 'object' || cacheOptions === null) {
+    throw new ConfigError('redisStore: `cache` must be an object, e.g. { maxEntries: 10000 }.');
+  }
+  const open = driver.kind === 'ioredis' ? ioRedisTracking : nodeRedisTracking;
+  return new ClientCache(cacheOptions, keyPrefix, open(options.client, keyPrefix));
 }
 
 /** Inserts a record; with an owner, indexes it right after (under `limit` when given). */

@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import { type Store, storeCapabilities } from '../core/store.ts';
 import { registerBasics } from './conformance-basics.ts';
 import { registerPurgeAndCount, registerUserIndex } from './conformance-capabilities.ts';
+import { registerDataUpdate } from './conformance-data-update.ts';
 import { registerConcurrency, registerExpiry, registerValues } from './conformance-lifecycle.ts';
 import { registerRotation, registerUserLifecycle } from './conformance-rotation.ts';
 import { registerScan } from './conformance-scan.ts';
@@ -78,5 +79,6 @@ export function describeStoreConformance(options: StoreConformanceOptions): void
     registerUserLifecycle(context, capabilities.userIndex);
     registerPurgeAndCount(context, capabilities.purge, capabilities.count);
     registerScan(context, capabilities.scan);
+    registerDataUpdate(context, capabilities.dataUpdate);
   });
 }

@@ -72,6 +72,7 @@ describe('storeFromUrl: memory', () => {
       purge: true,
       count: true,
       scan: true,
+      dataUpdate: true,
     });
   });
 });

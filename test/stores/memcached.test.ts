@@ -127,6 +127,7 @@ describe('memcached store specifics', skip === undefined ? {} : { skip }, () => 
       purge: true,
       count: false,
       scan: false,
+      dataUpdate: false,
     });
     const sessions = createSessions({ store, cookie: { secure: false } });
     await assert.rejects(sessions.listUser('u1'), (error: { code?: string; message?: string }) => {

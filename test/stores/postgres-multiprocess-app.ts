@@ -16,6 +16,7 @@ import { createSessions } from '../../src/index.ts';
 import { cacheStore } from '../../src/stores/cache.ts';
 import { storeFromUrl } from '../../src/stores/from-url.ts';
 import { memoryStore } from '../../src/stores/memory.ts';
+import { listenAndReport } from '../support/child-app.ts';
 import { serviceUrls } from '../support/services.ts';
 
 const [url = '', table = '', mode] = process.argv.slice(2);
@@ -53,13 +54,4 @@ const server = createServer(
     res.end();
   }),
 );
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(
-    `${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`,
-  );
-});
-process.on('SIGTERM', () => {
-  server.close();
-  void store.close().finally(() => process.exit(0));
-});
+listenAndReport(server, () => store.close());

@@ -29,6 +29,8 @@ export function countingStore(inner: Store): CountedStore {
     optional.deleteByUser = (userId, except) => count('deleteByUser', inner.deleteByUser!(userId, except));
   if (inner.purgeExpired) optional.purgeExpired = () => inner.purgeExpired!();
   if (inner.count) optional.count = () => inner.count!();
+  if (inner.updateData)
+    optional.updateData = (key, patch) => count('updateData', inner.updateData!(key, patch));
   return Object.assign(wrapped, optional, {
     calls,
     total: () => [...calls.values()].reduce((a, b) => a + b, 0),

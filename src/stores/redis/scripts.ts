@@ -40,7 +40,8 @@ return 1
 
 /**
  * ARGV: now, expiresAt, lastSeenAt, userMode ('k' keep | 's' set | 'c' clear), userId, nSet,
- * nSet field/value pairs, then fields to delete.
+ * nSet field/value pairs, then fields to delete. An empty expiresAt keeps the window as it is
+ * (`updateData`, a blind write: its caller never read the record, so it has no window to set).
  * → {0} when missing, expired, or a forwarder that refuses writes;
  *   {1, hadUser (0|1), previousUserId, absoluteExpiresAt} when applied;
  *   {2, ms} while a rotation's claim holds (its snapshot is taken: a write now would be lost);
@@ -71,14 +72,14 @@ end
 for i = setEnd + 1, #ARGV, ${CHUNK} do
   redis.call('HDEL', key, unpack(ARGV, i, math.min(i + ${CHUNK - 1}, #ARGV)))
 end
-redis.call('HSET', key, 'm:l', ARGV[3], 'm:e', ARGV[2])
+if ARGV[2] ~= '' then redis.call('HSET', key, 'm:l', ARGV[3], 'm:e', ARGV[2]) end
 if ARGV[4] == 's' then
   redis.call('HSET', key, 'm:u', ARGV[5])
 elseif ARGV[4] == 'c' then
   redis.call('HDEL', key, 'm:u')
 end
 redis.call('HINCRBY', key, 'm:r', 1)
-redis.call('PEXPIREAT', key, ARGV[2])
+if ARGV[2] ~= '' then redis.call('PEXPIREAT', key, ARGV[2]) end
 local absolute = redis.call('HGET', key, 'm:a')
 if old then return {1, 1, old, absolute} end
 return {1, 0, '', absolute}

@@ -4,19 +4,24 @@
  * must land on the new record instead) or has been rotated away with forwarded writes (follow it).
  * Moving a session to another user maintains the index around the script (see `user-index.ts`).
  */
-import type { StorePatch } from '../../core/store.ts';
+import type { StoreDataPatch, StorePatch } from '../../core/store.ts';
 import { backoff, MAX_HOPS, RetryBudget } from '../shared/contention.ts';
 import type { RedisContext } from './context.ts';
 import { DATA } from './record-hash.ts';
 import { UPDATE } from './scripts.ts';
 
-function updateArgs(patch: StorePatch): string[] {
+/** A patch with its window (`update`), or data only (`updateData`: the window is kept). */
+type AnyPatch =
+  | StorePatch
+  | (StoreDataPatch & { readonly userId?: undefined; readonly expiresAt?: undefined });
+
+function updateArgs(patch: AnyPatch): string[] {
   const owner = patch.userId;
   const set = Object.entries(patch.set);
   const args = [
     String(Date.now()),
-    String(patch.expiresAt),
-    String(patch.lastSeenAt),
+    patch.expiresAt === undefined ? '' : String(patch.expiresAt),
+    patch.expiresAt === undefined ? '' : String(patch.lastSeenAt),
     owner === undefined ? 'k' : owner === null ? 'c' : 's',
     owner ?? '',
     String(set.length),
@@ -26,8 +31,11 @@ function updateArgs(patch: StorePatch): string[] {
   return args;
 }
 
-/** Applies `patch` to the live record at `key`, or to the record it was rotated to. */
-export async function updateSession(context: RedisContext, key: string, patch: StorePatch): Promise<boolean> {
+/**
+ * Applies `patch` to the live record at `key`, or to the record it was rotated to. A data-only
+ * patch (`updateData`) runs the same script, whose live check is the blind write's guard.
+ */
+export async function updateSession(context: RedisContext, key: string, patch: AnyPatch): Promise<boolean> {
   const { driver, index, sessionKey } = context;
   const owner = patch.userId;
   const budget = new RetryBudget();
@@ -36,14 +44,19 @@ export async function updateSession(context: RedisContext, key: string, patch: S
   let indexed = '';
   while (budget.next()) {
     // Moving the session to a user: index first, as a member that may dangle but never be missing.
-    if (typeof owner === 'string' && indexed !== target && patch.expiresAt > Date.now()) {
+    if (
+      typeof owner === 'string' &&
+      patch.expiresAt !== undefined &&
+      indexed !== target &&
+      patch.expiresAt > Date.now()
+    ) {
       await index.add(owner, target, patch.expiresAt);
       indexed = target;
     }
     const reply = (await driver.script(UPDATE, sessionKey(target), updateArgs(patch))) as unknown[];
     const status = Number(reply[0]);
     if (status === 1) {
-      await afterOwnerChange(context, target, patch, reply);
+      if (patch.expiresAt !== undefined) await afterOwnerChange(context, target, patch, reply);
       return true;
     }
     if (status === 2) await backoff(budget.attempt, Math.min(20, Number(reply[1])), 1);
