@@ -14,6 +14,7 @@ export interface MicroResult {
   /** How many times faster ours is (theirs ÷ ours). */
   readonly speedup?: number;
   readonly target?: number;
+  readonly targetText?: string;
 }
 
 /** Runs every case; returns their averages. */
@@ -37,7 +38,9 @@ export async function runMicroBenchmarks(): Promise<MicroResult[]> {
     if (c.theirs === undefined) return { group: c.group, ours };
     const theirs = { name: c.theirs.name, ns: avg(index++) };
     const result: MicroResult = { group: c.group, ours, theirs, speedup: theirs.ns / ours.ns };
-    return c.target === undefined ? result : { ...result, target: c.target };
+    return c.target === undefined
+      ? result
+      : { ...result, target: c.target, ...(c.targetText === undefined ? {} : { targetText: c.targetText }) };
   });
 }
 
@@ -52,12 +55,12 @@ export function microTable(results: readonly MicroResult[]): string {
   return ['| case | coatcheck | baseline | coatcheck faster by |', '|---|---|---|---|', ...rows].join('\n');
 }
 
-/** The micro targets of the issue. */
+/** The micro targets of the issue; the figure is how many times faster coatcheck is. */
 export function microTargets(results: readonly MicroResult[]): TargetLine[] {
   return results
     .filter((r) => r.target !== undefined && r.theirs !== undefined)
     .map((r) => ({
-      target: `${r.group}: ≥ ${r.target}× ${r.theirs?.name}`,
+      target: `${r.group}: coatcheck ${r.targetText ?? `≥ ${r.target}× faster than`} ${r.theirs?.name}`,
       measured: `${r.ours.ns.toFixed(0)} ns vs ${r.theirs?.ns.toFixed(0)} ns per call`,
       ratio: r.speedup,
       goal: r.target ?? 0,

@@ -87,6 +87,11 @@ export class ResponseHold<Data extends SessionData> {
     return this.#res;
   }
 
+  /** The session held (Express's `req.session` getter reads it back from the hold). */
+  get session(): Session<Data> {
+    return this.#session;
+  }
+
   /** True once the commit settled: calls go straight to the real methods. */
   get done(): boolean {
     return this.#state === 'done';
