@@ -113,7 +113,7 @@ export function session<Data extends SessionData>(
       if (send !== undefined && getterServes(req, res)) {
         // Fast path: nothing is added to req or res; req.session finds the session in res.locals.
         const deferred = migration === undefined && !mayCarryTicket(req);
-        handle = holdInLocals(owner, req, res, send, { next, settle: migration?.settle }, deferred);
+        handle = holdInLocals(owner, req, res, send, next, migration?.settle, deferred);
       } else {
         handle = loadAndHold(sessions, req, res, owner.ip, next, migration?.settle);
         req.session = handle;

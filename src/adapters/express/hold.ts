@@ -112,15 +112,15 @@ export function holdInLocals<Data extends SessionData>(
   req: IncomingMessage,
   res: ServerResponse,
   send: HeldMethods,
-  hold: { readonly next: HoldOptions['onCommitError']; readonly settle: HoldOptions['onCommitted'] },
+  onCommitError: HoldOptions['onCommitError'],
+  onCommitted: HoldOptions['onCommitted'],
   deferred: boolean,
 ): Session<Data> | undefined {
   if (deferred) {
-    localsOf(res)[HOLD] = new Deferred(owner, hold.next, send);
+    localsOf(res)[HOLD] = new Deferred(owner, onCommitError, send);
     return undefined;
   }
-  const options = { onCommitError: hold.next, onCommitted: hold.settle };
-  return openHeld(owner.sessions, owner.ip, req, res, options, send, EMPTY);
+  return openHeld(owner.sessions, owner.ip, req, res, { onCommitError, onCommitted }, send, EMPTY);
 }
 
 /**
@@ -251,10 +251,12 @@ function patchBase(base: ServerResponse): HeldMethods {
   PATCHED.set(base, inherited);
   const define = (name: (typeof HELD_METHODS)[number], value: (...args: never[]) => unknown) =>
     Object.defineProperty(base, name, { value, writable: true, configurable: true, enumerable: false });
-  define('writeHead', function writeHead(this: ServerResponse, status: number, ...rest: unknown[]) {
+  // Node's own end() calls writeHead on every response, after the commit: the pass-through
+  // forwards its arguments as they came (one rest array), with no array built around them.
+  define('writeHead', function writeHead(this: ServerResponse, ...args: [number, ...unknown[]]) {
     const hold = holdOf(this);
-    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, [status, ...rest]);
-    return hold.writeHead(status, rest);
+    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, args);
+    return hold.writeHead(args[0], args.slice(1));
   });
   define('write', function write(this: ServerResponse, ...args: WriteArgs) {
     const hold = holdOf(this);
