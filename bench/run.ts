@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: the HTTP benchmark, then the micro-benchmarks, printed as markdown tables and
- * saved to bench/results/latest.json and bench/results/latest.md. `BENCH_SKIP=http` or
- * `BENCH_SKIP=micro` leaves one part out. Machine facts are printed first.
+ * saved to bench/results/latest.json and bench/results/latest.md. `BENCH_SKIP=http`,
+ * `BENCH_SKIP=memory` or `BENCH_SKIP=micro` leaves one part out; `BENCH_QUICK=1` is a short run. Machine facts are printed first.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pairsTable } from './http/interleaved.ts';
+import { overheadTable, pairsTable, pairTargets } from './http/pair-report.ts';
 import {
   httpTargets,
   ratioTable,
@@ -17,6 +17,7 @@ import {
   tripTargets,
 } from './http/report.ts';
 import { pairs, runHttpBenchmark, settings, type VariantResult } from './http/run-http.ts';
+import { type MemoryResult, measureMemory, memoryTable, memoryTargets } from './memory/run-memory.ts';
 import type { MicroResult } from './micro/run-micro.ts';
 
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(','));
@@ -69,12 +70,23 @@ if (!skip.has('http')) {
   ];
   if (pairs.length > 0) {
     sections.push(
-      '### Interleaved rounds: the Drizzle store beside the raw PostgreSQL store',
+      `### Interleaved rounds (medians of ${settings.pairRounds} rounds of ${settings.pairDuration} s, A then B, then B then A; spread = min–max of the per-round figures)`,
       pairsTable(pairs),
+      '### Overhead over the framework alone (server CPU µs/request, same rounds)',
+      overheadTable(pairs),
     );
   }
   process.stdout.write(`${sections.join('\n\n')}\n\n`);
   out.push(...sections);
+}
+
+let memory: MemoryResult[] = [];
+if (!skip.has('memory')) {
+  // 100 000 even in a quick run: with fewer, the Map's table (sized in powers of two) weighs unevenly.
+  memory = measureMemory(100_000);
+  const section = ['### Memory per live session (heap bytes, --expose-gc)', memoryTable(memory)];
+  process.stdout.write(`${section.join('\n\n')}\n\n`);
+  out.push(...section);
 }
 
 // Loaded only now: the micro cases import coatcheck's dist/, which the build above has just made
@@ -83,17 +95,26 @@ const { microTable, microTargets, runMicroBenchmarks } = await import('./micro/r
 let micro: MicroResult[] = [];
 if (!skip.has('micro')) {
   micro = await runMicroBenchmarks();
-  const section = ['### Micro-benchmarks (mitata, average per call)', microTable(micro)];
+  const section = ['### Micro-benchmarks (mitata, median per call)', microTable(micro)];
   process.stdout.write(`\n${section.join('\n\n')}\n\n`);
   out.push(...section);
 }
 
-const targets = [...httpTargets(http), ...tripTargets(http), ...microTargets(micro)];
+const targets = [
+  ...pairTargets(pairs),
+  ...httpTargets(http),
+  ...tripTargets(http),
+  ...memoryTargets(memory),
+  ...microTargets(micro),
+];
 const targetSection = ['### Targets', targetsTable(targets)];
 process.stdout.write(`${targetSection.join('\n\n')}\n`);
 out.push(...targetSection);
 
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}latest.json`, `${JSON.stringify({ machine, settings, http, micro }, null, 2)}\n`);
+writeFileSync(
+  `${dir}latest.json`,
+  `${JSON.stringify({ machine, settings, http, pairs, memory, micro }, null, 2)}\n`,
+);
 writeFileSync(`${dir}latest.md`, `${out.join('\n\n')}\n`);

@@ -15,40 +15,21 @@
  * BENCH_PAIR_ROUNDS (6), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROUTES, type Route, VARIANTS, WITH_COOKIE } from './catalog.ts';
 import { runLoad, type ServerChild, startServer } from './children.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 import { type BenchRedis, startRedis } from './redis-server.ts';
 import { cookiePair, get } from './requests.ts';
+import { median, spread } from './stats.ts';
 import { type BenchContext, COOKIE_NAME } from './variant.ts';
 
 const env = process.env;
 const number = (name: string, fallback: number) => {
   const value = Number(env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
-};
-
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
-
-/** CPU seconds (user + system) `pid` has used so far, or NaN off Linux. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
 interface Side {
@@ -151,9 +132,8 @@ function table(results: ReadonlyMap<Sides, Map<Route, RouteFigures>>, heading: s
   const title = (id: string) => VARIANTS.find((v) => v.id === id)?.title ?? id;
   for (const [sides, routes] of results) {
     for (const [route, f] of routes) {
-      const spread = `${Math.min(...f.ratios).toFixed(2)}–${Math.max(...f.ratios).toFixed(2)}`;
       lines.push(
-        `| ${title(sides.a.id)} | ${title(sides.b.id)} | ${route} | ${Math.round(f.rps[0])} | ${Math.round(f.rps[1])} | ${(f.rps[1] / f.rps[0]).toFixed(3)}× (${spread}) | ${f.cpuUs[0].toFixed(1)} | ${f.cpuUs[1].toFixed(1)} |`,
+        `| ${title(sides.a.id)} | ${title(sides.b.id)} | ${route} | ${Math.round(f.rps[0])} | ${Math.round(f.rps[1])} | ${(f.rps[1] / f.rps[0]).toFixed(3)}× (${spread(f.ratios, 2)}) | ${f.cpuUs[0].toFixed(1)} | ${f.cpuUs[1].toFixed(1)} |`,
       );
     }
   }

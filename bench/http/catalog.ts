@@ -42,6 +42,13 @@ export const VARIANTS: readonly VariantInfo[] = [
     ours: true,
   },
   {
+    id: 'express-coatcheck-ioredis',
+    title: 'express + coatcheck (redis, ioredis client)',
+    counted: 'redis',
+    versus: 'express-session-redis',
+    ours: true,
+  },
+  {
     id: 'express-coatcheck-redis-otel',
     title: 'express + coatcheck (redis) + coatcheck/otel, SDK in-memory',
     counted: 'redis',
@@ -100,10 +107,31 @@ export const TRIP_CASES = [
 ] as const;
 export type TripLabel = (typeof TRIP_CASES)[number]['label'];
 
+/** Two variants measured side by side in interleaved rounds (interleaved.ts), on some routes. */
+export interface PairSpec {
+  readonly a: string;
+  readonly b: string;
+  readonly routes: readonly Route[];
+  /** Connections of this pair's load, when not BENCH_CONNECTIONS (the tail pair: 500). */
+  readonly connections?: number;
+}
+
+/** The routes on which coatcheck's cost over its framework is measured (/new grows the store). */
+const OVERHEAD_ROUTES: readonly Route[] = ['/read', '/write', '/untouched'];
+
 /**
- * Variants measured again side by side in interleaved rounds (A, B, B, A, …), so a drift of the
- * shared machine weighs on both alike: the Drizzle store against the raw PostgreSQL store.
+ * Variants measured again side by side in interleaved rounds (A, B, then B, A, …), so a drift of
+ * the shared machine weighs on both alike: each framework alone against it with coatcheck on
+ * memory (the adapter's overhead), coatcheck on Redis against express-session + connect-redis
+ * through each Redis client (connect-redis 9 takes node-redis only, so both coatcheck clients face
+ * the same express-session), the same pair at 500 connections (the tail), and the Drizzle store
+ * against the raw PostgreSQL store. A pair runs when both of its variants are selected.
  */
-export const PAIRS: ReadonlyArray<readonly [string, string]> = [
-  ['express-coatcheck-postgres', 'express-coatcheck-drizzle'],
+export const PAIRS: readonly PairSpec[] = [
+  { a: 'express', b: 'express-coatcheck-memory', routes: OVERHEAD_ROUTES },
+  { a: 'fastify', b: 'fastify-coatcheck-memory', routes: OVERHEAD_ROUTES },
+  { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'] },
+  { a: 'express-session-redis', b: 'express-coatcheck-ioredis', routes: ['/read'] },
+  { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'], connections: 500 },
+  { a: 'express-coatcheck-postgres', b: 'express-coatcheck-drizzle', routes: ROUTES },
 ];

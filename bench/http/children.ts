@@ -99,6 +99,8 @@ export interface LoadResult {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
+  /** The slowest request of the run (ms). */
+  readonly max: number;
   readonly total: number;
   readonly errors: number;
   readonly non2xx: number;

@@ -1,6 +1,6 @@
 /**
  * Child process running autocannon once: `node bench/http/load.ts '<json options>'`, started pinned
- * to CPU 1. Prints one JSON line: req/s (mean), p50/p99 latency (ms), errors and non-2xx counts.
+ * to CPU 1. Prints one JSON line: req/s (mean), p50/p99 and max latency (ms), errors and non-2xx counts.
  */
 import autocannon from 'autocannon';
 
@@ -23,6 +23,7 @@ process.stdout.write(
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    max: result.latency.max,
     total: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,

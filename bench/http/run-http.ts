@@ -7,14 +7,15 @@
  * BENCH_WARMUP (s per route before the measured runs, default 1), BENCH_TRIPS (default 100),
  * BENCH_ONLY (comma-separated variant ids), BENCH_REDIS_PORT (default 6390), COATCHECK_PG_URL,
  * BENCH_CPU_PROF (a directory: coatcheck servers write `--cpu-prof` profiles there), BENCH_PAIRS=0
- * (skip the interleaved pairs of interleaved.ts), BENCH_PAIR_ROUNDS.
+ * (skip the interleaved pairs of interleaved.ts), BENCH_PAIR_ROUNDS (default 6, at least 5),
+ * BENCH_PAIR_DURATION (s per round, default 3). BENCH_QUICK=1 changes the defaults to a short run:
+ * 1 s × 1 run per route, 0.5 s warm-up, 20 counted requests, 5 pair rounds of 1.5 s.
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  PAIRS,
   ROUTES,
   type Route,
   TRIP_CASES,
@@ -55,12 +56,15 @@ export interface VariantResult {
 }
 
 export interface HttpSettings {
+  readonly quick: boolean;
   readonly duration: number;
   readonly reps: number;
   readonly connections: number;
   readonly warmup: number;
   readonly trips: number;
   readonly pinned: boolean;
+  readonly pairRounds: number;
+  readonly pairDuration: number;
 }
 
 const env = process.env;
@@ -69,13 +73,18 @@ const num = (name: string, fallback: number) => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
+const quick = env.BENCH_QUICK === '1';
 export const settings: HttpSettings = {
-  duration: num('BENCH_DURATION', 5),
-  reps: Math.round(num('BENCH_REPS', 3)),
+  quick,
+  duration: num('BENCH_DURATION', quick ? 1 : 5),
+  reps: Math.round(num('BENCH_REPS', quick ? 1 : 3)),
   connections: Math.round(num('BENCH_CONNECTIONS', 50)),
-  warmup: env.BENCH_WARMUP === '0' ? 0 : num('BENCH_WARMUP', 1),
-  trips: Math.round(num('BENCH_TRIPS', 100)),
+  warmup: env.BENCH_WARMUP === '0' ? 0 : num('BENCH_WARMUP', quick ? 0.5 : 1),
+  trips: Math.round(num('BENCH_TRIPS', quick ? 20 : 100)),
   pinned,
+  // A median needs rounds: fewer than 5 would let one disturbed round decide.
+  pairRounds: Math.max(5, Math.round(num('BENCH_PAIR_ROUNDS', quick ? 5 : 6))),
+  pairDuration: num('BENCH_PAIR_DURATION', quick ? 1.5 : 3),
 };
 
 function median(values: readonly number[]): number {
@@ -205,12 +214,17 @@ export async function runHttpBenchmark(): Promise<VariantResult[]> {
       results.push(await runVariant(info, { ...ctx, redisUrl: redis?.url ?? '' }, redis));
     }
     if (env.BENCH_PAIRS !== '0') {
-      const ids = new Set(selected.map((v) => v.id));
-      const wanted = PAIRS.filter(([a, b]) => ids.has(a) && ids.has(b));
-      if (wanted.length > 0) {
-        process.stderr.write('interleaved pairs\n');
-        pairs = await runPairs({ ...ctx, redisUrl: redis?.url ?? '' }, settings);
-      }
+      process.stderr.write('interleaved pairs\n');
+      pairs = await runPairs(
+        new Set(selected.map((v) => v.id)),
+        { ...ctx, redisUrl: redis?.url ?? '' },
+        {
+          duration: settings.pairDuration,
+          connections: settings.connections,
+          warmup: settings.warmup,
+          rounds: settings.pairRounds,
+        },
+      );
     }
   } finally {
     await redis?.stop();

@@ -19,8 +19,10 @@ export interface MicroCase {
   readonly group: string;
   readonly ours: { readonly name: string; readonly fn: () => unknown };
   readonly theirs?: { readonly name: string; readonly fn: () => unknown };
-  /** A target of the issue: ours must be at least this many times faster than theirs. */
+  /** A target of the issue: ours must be at least this many times faster than theirs (below 1: at most 1/target times slower). */
   readonly target?: number;
+  /** The target as the issue states it, for the targets table. */
+  readonly targetText?: string;
 }
 
 const secret = randomBytes(32);
@@ -129,7 +131,9 @@ export const CASES: readonly MicroCase[] = [
       fn: () => oursParseVerify(signedHeader, secrets),
     },
     theirs: { name: 'cookie.parse + cookie-signature.unsign', fn: () => legacyParseVerify(legacyHeader) },
-    target: 2,
+    // One HMAC-SHA-256 each, which is most of either side's time: parity within 10 % is the bound.
+    target: 1 / 1.1,
+    targetText: 'within 1.1× the time of',
   },
   {
     group: 'cookie parse + verify, coatcheck default (unsigned) vs express-session (always signed)',
@@ -138,7 +142,8 @@ export const CASES: readonly MicroCase[] = [
       fn: () => oursParseVerify(unsignedHeader, []),
     },
     theirs: { name: 'cookie.parse + cookie-signature.unsign', fn: () => legacyParseVerify(legacyHeader) },
-    target: 2,
+    target: 5,
+    targetText: '≥ 5× faster than',
   },
   {
     group: 'cookie parse, adversarial header (100k semicolons)',

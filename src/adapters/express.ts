@@ -8,8 +8,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CsrfGuardOptions, Session, type SessionData, type Sessions } from '../index.ts';
-import { loadAndHold } from './express/hold.ts';
+import { type HoldOwner, holdInLocals, loadAndHold, localsHold } from './express/hold.ts';
 import './express/request-session.ts';
+import { getterServes } from './express/session-getter.ts';
 import type { MigrationStep, SessionMigration } from './express/session-migration.ts';
 import { verifyNodeCsrf } from './node/csrf.ts';
 
@@ -91,21 +92,37 @@ export function session<Data extends SessionData>(
   sessions: Sessions<Data>,
   options: ExpressSessionOptions = {},
 ): SessionMiddleware<Data> {
-  const useExpressIp = options.useExpressIp !== false;
+  const owner: HoldOwner<Data> = { sessions, ip: options.useExpressIp !== false ? EXPRESS_IP : {} };
+  const cookieName = sessions.options.cookie?.name;
+  const headerName = sessions.options.header?.name;
+  /** False when the request cannot carry a ticket, so its session can be made when first read. */
+  const mayCarryTicket = (req: ExpressLikeRequest) => {
+    const headers = req.headers;
+    // A superset of readCookie's match: a cookie header without the name cannot hold the ticket.
+    if (cookieName !== undefined && headers.cookie?.includes(cookieName)) return true;
+    return headerName !== undefined && headers[headerName] !== undefined;
+  };
   const middleware = function coatcheckExpress(req: ExpressLikeRequest, res: ServerResponse, next: Next) {
-    let handle: Session<Data>;
+    let handle: Session<Data> | undefined;
     let migration: MigrationStep | undefined;
     try {
       migration = options.migrate?.prepare(req, sessions.options.cookie);
       // Express 5 and 4 both keep `next` usable after the route ran: next(err) walks on to the
       // error-handling middleware and finally to finalhandler, which answers with `err.status`.
-      handle = loadAndHold(sessions, req, res, useExpressIp ? EXPRESS_IP : {}, next, migration?.settle);
+      const send = localsHold(res);
+      if (send !== undefined && getterServes(req, res)) {
+        // Fast path: nothing is added to req or res; req.session finds the session in res.locals.
+        const deferred = migration === undefined && !mayCarryTicket(req);
+        handle = holdInLocals(owner, req, res, send, next, migration?.settle, deferred);
+      } else {
+        handle = loadAndHold(sessions, req, res, owner.ip, next, migration?.settle);
+        req.session = handle;
+      }
     } catch (error) {
       next(error);
       return;
     }
-    req.session = handle;
-    if (migration === undefined) next();
+    if (migration === undefined || handle === undefined) next();
     else migration.run(handle as unknown as Session<SessionData>).then(() => next(), next);
   };
   return Object.assign(middleware, {

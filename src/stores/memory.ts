@@ -45,10 +45,14 @@ export interface MemoryStoreOptions {
 export type MemoryStore = Store &
   Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan' | 'updateData'>>;
 
-function freezeRecord(record: Omit<StoreRecord, 'data'>, data: EncodedData): StoreRecord {
+function freezeRecord(
+  record: Omit<StoreRecord, 'data'>,
+  data: EncodedData,
+  values: ShortValues,
+): StoreRecord {
   // Callers get the stored object itself, so it must be immutable, data included.
   return Object.freeze({
-    data: Object.freeze(data),
+    data: Object.freeze(sharedShapeCopy(data, values)),
     userId: record.userId,
     createdAt: record.createdAt,
     lastSeenAt: record.lastSeenAt,
@@ -56,6 +60,49 @@ function freezeRecord(record: Omit<StoreRecord, 'data'>, data: EncodedData): Sto
     absoluteExpiresAt: record.absoluteExpiresAt,
     rev: record.rev,
   });
+}
+
+/**
+ * Short encoded values (a counter, a flag) kept once per store instead of once per session: each
+ * copy is a string of its own (24 bytes for `1`). Values longer than 16 characters, and new ones
+ * once 1 024 are known, are stored as given; the set is the store's, dropped with it.
+ */
+class ShortValues {
+  readonly #known = new Map<string, string>();
+  shared(value: string): string {
+    if (value.length > 16) return value;
+    const known = this.#known.get(value);
+    if (known !== undefined) return known;
+    if (this.#known.size < 1024) this.#known.set(value, value);
+    return value;
+  }
+}
+
+/**
+ * A constructor of plain objects (its prototype is Object.prototype, so a copy still equals an
+ * object literal, prototype included): V8 sizes the objects a constructor makes to the fields its
+ * first instances used (slack tracking), where `{}` always reserves four, 24 bytes a session
+ * holding one key.
+ */
+function PlainData(): void {}
+PlainData.prototype = Object.prototype;
+
+/**
+ * A copy of `data` built by assignment into `{}`, key by key. Objects built so with the same keys
+ * in the same order share one hidden class; a spread or `Object.fromEntries` copy, frozen, got a
+ * hidden class and descriptor array of its own, about 145 bytes per live session
+ * (docs/BENCHMARKS.md, "Memory per live session"). A `__proto__` key is defined, not assigned,
+ * so it stays a plain key.
+ */
+function sharedShapeCopy(data: EncodedData, values: ShortValues): Record<string, string> {
+  const copy = new (PlainData as unknown as new () => Record<string, string>)();
+  for (const key of Object.keys(data)) {
+    const value = values.shared(data[key] as string);
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+    } else copy[key] = value;
+  }
+  return copy;
 }
 
 /** Where a rotated-away key went, and what it may still do (see {@link StoreRotation}). */
@@ -97,6 +144,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const now = options.now ?? Date.now;
   // Map iteration order is insertion order: re-inserting on use keeps the LRU record first.
   const records = new Map<string, StoreRecord>();
+  const values = new ShortValues();
   const byUser = new Map<string, Set<string>>();
   // Rotated-away keys; few (one per rotation, kept for the forwarding window), outside the LRU map.
   const forwards = new Map<string, Forward>();
@@ -255,7 +303,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (admit(record.userId, limit) === 'limit') return 'limit';
       if (records.size >= maxEntries) makeRoom();
       startSweep();
-      put(key, freezeRecord({ ...record, rev: 1 }, { ...record.data }));
+      put(key, freezeRecord({ ...record, rev: 1 }, record.data, values));
       index(key, record.userId);
       return true;
     },
@@ -271,7 +319,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         expiresAt: patch.expiresAt,
         rev: current.rev + 1,
       };
-      put(target, freezeRecord(next, applyPatch(current.data, patch)));
+      put(target, freezeRecord(next, applyPatch(current.data, patch), values));
       if (userId !== current.userId) {
         unindex(target, current.userId);
         index(target, userId);
@@ -283,7 +331,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const target = writeTarget(key);
       const current = target === undefined ? undefined : live(target);
       if (target === undefined || !current) return false;
-      put(target, freezeRecord({ ...current, rev: current.rev + 1 }, applyPatch(current.data, patch)));
+      put(
+        target,
+        freezeRecord({ ...current, rev: current.rev + 1 }, applyPatch(current.data, patch), values),
+      );
       return true;
     },
     async touch(key, window: StoreTouch) {
@@ -294,6 +345,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         freezeRecord(
           { ...current, lastSeenAt: window.lastSeenAt, expiresAt: window.expiresAt },
           current.data,
+          values,
         ),
       );
       return true;
@@ -312,7 +364,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         forwardUntil: rotation.forwardUntil,
       });
       if (records.size >= maxEntries) makeRoom();
-      put(newKey, freezeRecord({ ...rotation.record, rev: 1 }, applyPatch(current.data, rotation.patch)));
+      put(
+        newKey,
+        freezeRecord({ ...rotation.record, rev: 1 }, applyPatch(current.data, rotation.patch), values),
+      );
       index(newKey, rotation.record.userId);
       return 'rotated';
     },

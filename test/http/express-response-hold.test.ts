@@ -286,3 +286,48 @@ describe('express adapter: req.session', () => {
     assert.equal(seen.assigned, true);
   });
 });
+
+describe('express adapter: a request that never uses its session', () => {
+  const sessions = newSessions();
+  const seen: Record<string, string[]> = {};
+  const ownKeys = (value: object) => Reflect.ownKeys(value).map(String).sort();
+  let app: RunningApp;
+  before(async () => {
+    // Two mounted apps, one with the middleware and one without, the same route in each: what
+    // a request owns must be the same, so the untouched request paid for no property.
+    const server = express();
+    server.set('env', 'test');
+    for (const withSession of [true, false]) {
+      const sub = express();
+      if (withSession) sub.use(session(sessions));
+      sub.get('/untouched', (req, res) => {
+        seen[`${withSession}`] = [
+          ...ownKeys(req).map((k) => `req.${k}`),
+          ...ownKeys(res).map((k) => `res.${k}`),
+        ];
+        seen[`${withSession} locals`] = ownKeys(res.locals);
+        res.send('ok');
+      });
+      server.use(withSession ? '/with' : '/without', sub);
+    }
+    server.get('/later', session(sessions), (req, res, next) => {
+      req.session.set('note', 'read later').then(() => res.send('ok'), next);
+    });
+    app = await listen(server as unknown as Parameters<typeof listen>[0]);
+  });
+  after(() => app.close());
+
+  it('express: adds no own property to req or res, only one symbol key to res.locals, and sends no cookie', async () => {
+    const reply = await request(`${app.url}/with/untouched`);
+    assert.equal(reply.setCookie.length, 0);
+    await request(`${app.url}/without/untouched`);
+    assert.deepEqual(seen.true, seen.false);
+    assert.deepEqual(seen['true locals'], ['Symbol(coatcheck.hold)']);
+  });
+
+  it('express: a session first read late, without a ticket, is made then and committed', async () => {
+    const reply = await request(`${app.url}/later`);
+    assert.equal(reply.status, 200);
+    assert.equal(reply.setCookie.length, 1);
+  });
+});

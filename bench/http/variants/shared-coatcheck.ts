@@ -49,14 +49,30 @@ export async function redis(ctx: BenchContext): Promise<BenchStore> {
   const { redisStore } = await import('coatcheck/stores/redis');
   const client = createClient({ url: ctx.redisUrl });
   await client.connect();
-  const store = redisStore({ client });
+  return redisBench(redisStore({ client }), () => client.quit());
+}
+
+/** A Redis store whose client the variant opened: closing closes the store, then the client. */
+function redisBench(store: Store, quit: () => Promise<unknown>): BenchStore {
   return {
     store,
     close: async () => {
-      await store.close();
-      await client.quit();
+      await store.close?.();
+      await quit();
     },
   };
+}
+
+/** The Redis store on the bench's own Redis through ioredis (from the root's devDependencies). */
+export async function ioredis(ctx: BenchContext): Promise<BenchStore> {
+  const { redisStore } = await import('coatcheck/stores/redis');
+  const { Redis } = await import('ioredis');
+  const client = new Redis(ctx.redisUrl);
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve);
+    client.once('error', reject);
+  });
+  return redisBench(redisStore({ client }), () => client.quit());
 }
 
 /** The PostgreSQL store on a private table; queries counted by a wrapper around the pool. */

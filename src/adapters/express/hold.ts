@@ -17,7 +17,7 @@
  * express-session migration's cleanup included), so nothing depends on which path was taken.
  */
 import { type IncomingMessage, ServerResponse } from 'node:http';
-import type { Session, SessionData, Sessions } from '../../index.ts';
+import { Session, type SessionData, type Sessions } from '../../index.ts';
 import { type ClientIpOptions, loadRequestSession } from '../node/request.ts';
 import {
   HELD_METHODS,
@@ -40,7 +40,9 @@ type WriteArgs = Parameters<ServerResponse['write']>;
 type EndArgs = Parameters<ServerResponse['end']>;
 
 /**
- * Loads the session of `req` and arranges for it to be committed before `res` sends its headers.
+ * Loads the session of `req` and arranges for it to be committed before `res` sends its headers;
+ * the caller puts it on `req.session` itself (the path for requests {@link holdInLocals} cannot
+ * serve, and for coatcheck/express-session's view).
  * Held through the prototype, the hold is only created when the handler first uses the session
  * (a request that never does costs nothing, not even its options object); `res.end` captured
  * before that use is our method anyway, so `res.end(await session.get('x'))` is held too.
@@ -60,25 +62,141 @@ export function loadAndHold<Data extends SessionData>(
     holdOnInstance(sessions, session, res, { onCommitError, onCommitted });
     return session;
   }
-  return loadRequestSession(sessions, req, ip, {
-    onFirstUse: (session) => {
-      const locals = (res as { locals?: unknown }).locals;
+  return openHeld(sessions, ip, req, res, { onCommitError, onCommitted }, send, undefined);
+}
+
+/** `openHeld`'s `place` for a session kept in an empty `res.locals` slot. */
+const EMPTY = Symbol('coatcheck.empty');
+
+/** What one session middleware shares between its requests. */
+export interface HoldOwner<Data extends SessionData> {
+  readonly sessions: Sessions<Data>;
+  readonly ip: ClientIpOptions;
+}
+
+/**
+ * A request whose session nobody has asked for: all its `res.locals` entry is until
+ * `req.session` is first read (one small object; no session, no LoadInput, no closures).
+ */
+class Deferred<Data extends SessionData> {
+  readonly owner: HoldOwner<Data>;
+  readonly next: HoldOptions['onCommitError'];
+  readonly send: HeldMethods;
+  constructor(owner: HoldOwner<Data>, next: HoldOptions['onCommitError'], send: HeldMethods) {
+    this.owner = owner;
+    this.next = next;
+    this.send = send;
+  }
+}
+
+/**
+ * The prototype's methods when `res` can keep its session in `res.locals` alone: held through
+ * the prototype, and no other coatcheck middleware has an entry there yet (a second one goes on
+ * `req`, as the only one did before). Undefined otherwise.
+ */
+export function localsHold(res: ServerResponse): HeldMethods | undefined {
+  const locals = (res as { locals?: unknown }).locals;
+  if (typeof locals !== 'object' || locals === null) return undefined;
+  return (locals as Record<symbol, unknown>)[HOLD] === undefined ? prototypeHold(res) : undefined;
+}
+
+/**
+ * Keeps the session of `req` in `res.locals`, where `req.session` (the prototype's getter, see
+ * session-getter.ts) finds it; nothing is added to `req` or `res`. With `deferred`, the request
+ * carries no ticket, so loading it now would only make an empty session: it is made when
+ * `req.session` is first read, and a request that never reads it costs one entry in `res.locals`.
+ * Returns the session, or undefined when deferred. `send` comes from {@link localsHold}.
+ */
+export function holdInLocals<Data extends SessionData>(
+  owner: HoldOwner<Data>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  send: HeldMethods,
+  onCommitError: HoldOptions['onCommitError'],
+  onCommitted: HoldOptions['onCommitted'],
+  deferred: boolean,
+): Session<Data> | undefined {
+  if (deferred) {
+    localsOf(res)[HOLD] = new Deferred(owner, onCommitError, send);
+    return undefined;
+  }
+  return openHeld(owner.sessions, owner.ip, req, res, { onCommitError, onCommitted }, send, EMPTY);
+}
+
+/**
+ * The session `res.locals` holds for `req` (loading it first if it was deferred), or undefined
+ * when no coatcheck middleware held it there (or app code replaced `res.locals` by an object
+ * without our key before the first use).
+ */
+export function sessionInLocals(req: IncomingMessage, res: ServerResponse): Session<SessionData> | undefined {
+  const locals = (res as { locals?: unknown }).locals;
+  if (typeof locals !== 'object' || locals === null) return undefined;
+  const entry = (locals as Record<symbol, unknown>)[HOLD];
+  if (entry instanceof ResponseHold) return entry.response === res ? entry.session : undefined;
+  if (entry instanceof Deferred) {
+    const { owner, next, send } = entry as Deferred<SessionData>;
+    return openHeld(
+      owner.sessions,
+      owner.ip,
+      req,
+      res,
+      { onCommitError: next },
+      send,
+      entry as Deferred<SessionData>,
+    );
+  }
+  return entry instanceof Session ? (entry as Session<SessionData>) : undefined;
+}
+
+/**
+ * Loads the session and, unless `place` is undefined (the caller puts it on `req`), keeps it in
+ * `res.locals` where that slot still holds `place` (EMPTY: nothing; else this request's deferred
+ * entry). At its first use the hold takes the slot when it is free or ours, and goes on the
+ * instance when another coatcheck middleware's entry has it.
+ */
+function openHeld<Data extends SessionData>(
+  sessions: Sessions<Data>,
+  ip: ClientIpOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: HoldOptions,
+  send: HeldMethods,
+  place: Deferred<SessionData> | typeof EMPTY | undefined,
+): Session<Data> {
+  const session = loadRequestSession(sessions, req, ip, {
+    onFirstUse: (used) => {
       if (res.headersSent) {
         // Too late for a cookie: commit the unused session now, so this use fails with
         // SessionStateError ("already committed") instead of silently losing its changes.
-        commitUnused(sessions, session, res.statusCode);
-      } else if (typeof locals !== 'object' || locals === null || holdOf(res) !== undefined) {
+        commitUnused(sessions, used, res.statusCode);
+        return;
+      }
+      const locals = (res as { locals?: unknown }).locals;
+      const current = typeof locals === 'object' && locals !== null ? localsOf(res)[HOLD] : used;
+      const free =
+        current === undefined ||
+        current === used ||
+        current === place ||
+        (current instanceof ResponseHold && current.done);
+      if (free) {
+        localsOf(res)[HOLD] = new ResponseHold(sessions, used, res, options, send);
+      } else {
         // res.locals replaced by app code, or a second coatcheck middleware on this request (another
         // Sessions): this hold goes on the instance and replays through the prototype's methods,
         // so a first hold still commits too.
-        holdOnInstance(sessions, session, res, { onCommitError, onCommitted });
-      } else {
-        const hold = new ResponseHold(sessions, session, res, { onCommitError, onCommitted }, send);
-        (locals as Record<symbol, unknown>)[HOLD] = hold;
+        holdOnInstance(sessions, used, res, options);
       }
     },
   });
+  if (place === undefined) return session;
+  const locals = (res as { locals?: unknown }).locals;
+  if (typeof locals !== 'object' || locals === null) return session;
+  const slot = localsOf(res)[HOLD];
+  if (slot === (place === EMPTY ? undefined : place)) localsOf(res)[HOLD] = session;
+  return session;
 }
+
+const localsOf = (res: ServerResponse) => (res as unknown as { locals: Record<symbol, unknown> }).locals;
 
 /**
  * Commits a session the handler has not used yet (no store write: nothing to save or lose).
@@ -133,10 +251,12 @@ function patchBase(base: ServerResponse): HeldMethods {
   PATCHED.set(base, inherited);
   const define = (name: (typeof HELD_METHODS)[number], value: (...args: never[]) => unknown) =>
     Object.defineProperty(base, name, { value, writable: true, configurable: true, enumerable: false });
-  define('writeHead', function writeHead(this: ServerResponse, status: number, ...rest: unknown[]) {
+  // Node's own end() calls writeHead on every response, after the commit: the pass-through
+  // forwards its arguments as they came (one rest array), with no array built around them.
+  define('writeHead', function writeHead(this: ServerResponse, ...args: [number, ...unknown[]]) {
     const hold = holdOf(this);
-    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, [status, ...rest]);
-    return hold.writeHead(status, rest);
+    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, args);
+    return hold.writeHead(args[0], args.slice(1));
   });
   define('write', function write(this: ServerResponse, ...args: WriteArgs) {
     const hold = holdOf(this);

