@@ -12,7 +12,7 @@
  * (the overhead of telemetry, of an ORM over its raw driver).
  *
  * Settings: BENCH_ONLY (default: every coatcheck variant), BENCH_DURATION (s per round, 3),
- * BENCH_PAIR_ROUNDS (6), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
+ * BENCH_PAIR_ROUNDS (6), BENCH_ROUTES (comma-separated, default all), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ import { median, spread } from './stats.ts';
 import { type BenchContext, COOKIE_NAME } from './variant.ts';
 
 const env = process.env;
+/** `BENCH_ROUTES=/read,/write` measures only those routes (default: all of them). */
+const routes = ROUTES.filter((route) => !env.BENCH_ROUTES || env.BENCH_ROUTES.split(',').includes(route));
 const number = (name: string, fallback: number) => {
   const value = Number(env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
@@ -88,7 +90,7 @@ async function compare({ a, b }: Sides, ctx: BenchContext): Promise<Map<Route, R
     sides.push(await startSide(a.id, { ...ctx, postgresTable: tables[0] ?? '' }, a.script));
     sides.push(await startSide(b.id, { ...ctx, postgresTable: tables[1] ?? '' }, b.script));
     const figures = new Map<Route, RouteFigures>();
-    for (const route of ROUTES) {
+    for (const route of routes) {
       for (const side of sides) await measure(side, route, warmup, connections);
       const rps: [number[], number[]] = [[], []];
       const cpu: [number[], number[]] = [[], []];

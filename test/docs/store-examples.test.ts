@@ -35,6 +35,9 @@ const runElsewhere: Record<string, string> = {
   'kysely.md': 'test/stores/orm/docs-examples.test.ts',
   'drizzle.md': 'test/stores/orm/docs-examples.test.ts',
   'dynamodb.md': 'test/stores/dynamodb.test.ts',
+  'd1.md': 'test/stores/d1.test.ts',
+  'kv.md': 'test/stores/kv.test.ts',
+  'deno-kv.md': 'test/stores/deno-kv.test.ts',
 };
 
 describe('store pages: runnable examples', () => {
