@@ -40,13 +40,14 @@ describe('kv store specifics', () => {
     );
   });
 
-  it('kv: declares no user index, purge, count or scan', () => {
+  it('kv: declares no user index, purge, count, scan or blind writes', () => {
     assert.deepEqual(storeCapabilities(freshStore()), {
       userIndex: false,
       reportsExpired: false,
       purge: false,
       count: false,
       scan: false,
+      dataUpdate: false,
     });
   });
 
