@@ -5,38 +5,22 @@
  * A screenshot lands in test-output/screenshots/admin.png for a person to look at.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createDemo, type Demo } from '../../demo/app.ts';
-import { servicesRequired } from '../support/services.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 
 process.env.NODE_ENV ??= 'development';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const ADMIN = `ops${process.pid}`;
 const PASSWORD = 'correct horse battery';
 
-function skipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const message = `Chromium is not installed at ${CHROMIUM}`;
-  if (servicesRequired) throw new Error(`${message} and COATCHECK_REQUIRE_SERVICES=1 is set`);
-  console.log(`# SKIP admin page browser tests: ${message} (apt-get install -y chromium)`);
-  return message;
-}
-
-describe('demo admin page in Chromium', { skip: skipReason() }, () => {
+describe('demo admin page in Chromium', { skip: chromiumSkipReason() }, () => {
   let dir: string;
   let demo: Demo;
   let browser: Browser;
@@ -53,7 +37,7 @@ describe('demo admin page in Chromium', { skip: skipReason() }, () => {
     });
     await new Promise<void>((resolve) => demo.server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(demo.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -5,42 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createDemo, type Demo } from '../../demo/app.ts';
-import { servicesRequired } from '../support/services.ts';
+import { chromiumSkipReason, launchChromium } from '../support/chromium.ts';
 
 // The demo runs as it does under `npm start`: development over plain http.
 process.env.NODE_ENV ??= 'development';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-output', 'screenshots');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
-function skipReason(): string | undefined {
-  if (existsSync(CHROMIUM)) return undefined;
-  const message = `Chromium is not installed at ${CHROMIUM}`;
-  if (servicesRequired) throw new Error(`${message} and COATCHECK_REQUIRE_SERVICES=1 is set`);
-  console.log(`# SKIP browser tests: ${message} (apt-get install -y chromium)`);
-  return message;
-}
-
-describe('demo app in Chromium', { skip: skipReason() }, () => {
+describe('demo app in Chromium', { skip: chromiumSkipReason() }, () => {
   let dir: string;
   let demo: Demo;
   let browser: Browser;
@@ -53,7 +34,7 @@ describe('demo app in Chromium', { skip: skipReason() }, () => {
     demo = await createDemo({ database: join(dir, 'demo.db'), production: false });
     await new Promise<void>((resolve) => demo.server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(demo.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   });
 
   after(async () => {
