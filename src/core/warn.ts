@@ -1,27 +1,18 @@
 /**
- * Process warnings with a stable `COATCHECK_*` code: `process.emitWarning` where the runtime has
- * it (Node, Bun, Deno), `console.warn` elsewhere (workerd, edge runtimes).
+ * Warnings with a stable `COATCHECK_*` code, through the runtime's shim (`#platform/env`):
+ * `process.emitWarning` on Node, Bun and Deno, `console.warn` on workerd and edge runtimes.
  */
-
-interface WarningProcess {
-  emitWarning(message: string, options: { type: string; code: string }): void;
-}
+import { emitWarning } from '#platform/env';
 
 /**
- * Emits `message` as a CoatcheckWarning with `code`. Never throws: Next.js's edge runtime makes
- * merely reading `process.emitWarning` throw ("A Node.js API is used … not supported in the Edge
- * Runtime"), and a warning must not turn `createSessions` into a crash, so any failure to reach
- * or call it falls back to `console.warn`.
+ * Emits `message` as a CoatcheckWarning with `code`. Never throws: a warning must not turn
+ * `createSessions` into a crash, so a failing `emitWarning` (a sandbox that refuses it) falls back
+ * to the console.
  */
 export function warn(message: string, code: string): void {
   try {
-    const host = (globalThis as { process?: Partial<WarningProcess> }).process;
-    if (typeof host?.emitWarning === 'function') {
-      host.emitWarning(message, { type: 'CoatcheckWarning', code });
-      return;
-    }
+    emitWarning(message, code);
   } catch {
-    // fall through to the console
+    console.warn(`CoatcheckWarning [${code}]: ${message}`);
   }
-  console.warn(`CoatcheckWarning [${code}]: ${message}`);
 }

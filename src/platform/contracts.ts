@@ -43,8 +43,9 @@ export interface PlatformCrypto {
 }
 
 /**
- * `#platform/env`: what core reads of the environment. (Warnings need no shim: core/warn.ts uses
- * `process.emitWarning` where it exists, which needs no permission, and `console.warn` elsewhere.)
+ * `#platform/env`: what core reads of the environment, and where its warnings go. The warning is
+ * here, not probed in core, so that an edge bundle holds no reference to `process.emitWarning` at
+ * all: Next.js fails an edge route's build on one, reached or not.
  */
 export interface PlatformEnv {
   /**
@@ -52,4 +53,9 @@ export interface PlatformEnv {
    * `--allow-env` answers `undefined`, never a prompt or an error); `undefined` when unknown.
    */
   nodeEnv(): string | undefined;
+  /**
+   * Reports `message` as a CoatcheckWarning with `code`: `process.emitWarning` on Node, Bun and
+   * Deno (it needs no permission), `console.warn` elsewhere. Never throws.
+   */
+  emitWarning(message: string, code: string): void;
 }

@@ -12,8 +12,17 @@ declare const Deno: {
   readonly env: { get(name: string): string | undefined };
 };
 
+/** Deno's Node-compatible `process` global (Deno 2), whose `emitWarning` needs no permission. */
+declare const process: {
+  emitWarning(message: string, options: { readonly type: string; readonly code: string }): void;
+};
+
 export function nodeEnv(): string | undefined {
   // querySync only reads the permission state: it never prompts.
   if (Deno.permissions.querySync({ name: 'env', variable: 'NODE_ENV' }).state !== 'granted') return undefined;
   return Deno.env.get('NODE_ENV');
+}
+
+export function emitWarning(message: string, code: string): void {
+  process.emitWarning(message, { type: 'CoatcheckWarning', code });
 }

@@ -3,3 +3,7 @@
 export function nodeEnv(): string | undefined {
   return process.env.NODE_ENV;
 }
+
+export function emitWarning(message: string, code: string): void {
+  process.emitWarning(message, { type: 'CoatcheckWarning', code });
+}

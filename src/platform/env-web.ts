@@ -14,3 +14,7 @@ export function nodeEnv(): string | undefined {
     return undefined; // no `process` at all, or a sandbox whose `process.env` refuses reads
   }
 }
+
+export function emitWarning(message: string, code: string): void {
+  console.warn(`CoatcheckWarning [${code}]: ${message}`);
+}

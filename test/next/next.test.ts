@@ -85,22 +85,24 @@ describe('next: sample app (next build + next start) in Chromium', { skip: chrom
     await context.close();
   });
 
-  // Known failure since the stop-13 merges, left visible as a skip rather than deleted: the same
-  // test passes in the clone where coatcheck/next was written, with this checkout's src/, test/next,
-  // test/support, package.json, lockfile and node_modules copied in; in this checkout (and a fresh
-  // clone of it) the re-render after a Server Action without redirect still shows "anonymous".
-  // The cause is not found yet (see the stop-13 note); the redirecting login, logout, revocation
-  // and Route Handler tests below all pass.
-  test("next: a Server Action's re-render of the page reads the ticket it just wrote", {
-    skip: 'known failure after the stop-13 merges: cause not found yet (stop-13 note)',
-  }, async () => {
+  // Next promises the re-render after a Server Action the cookies it set through cookies(), not
+  // through headers(): readSession reads the ticket there (src/adapters/next/request-cookies.ts).
+  test("next: a Server Action's re-render of the page reads the ticket it just wrote", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/login`);
     assert.equal(await page.textContent('#signed-in'), 'anonymous');
     await page.fill('input[name=user]', 'dave');
     await page.fill('input[name=password]', 'secret');
-    await page.click('#login-here');
+    // The Server Action's own response carries the page re-rendered after the action: it must
+    // show the new user, not only a later refetch of the page.
+    const [action] = await Promise.all([
+      page.waitForResponse((response) => response.request().method() === 'POST'),
+      page.click('#login-here'),
+    ]);
+    const flight = await action.text();
+    assert.match(flight, /"dave"/, 'the action response renders the page with the new session');
+    assert.doesNotMatch(flight, /"anonymous"/);
     await page.waitForFunction(() => document.querySelector('#signed-in')?.textContent === 'dave', null, {
       timeout: 10_000,
     });

@@ -8,6 +8,7 @@
  * on a loaded 2-core machine saves most of the build's time.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -35,6 +36,17 @@ export async function prepareSampleApp(
   await mkdir(join(REPO, 'test-output'), { recursive: true });
   const dir = await mkdtemp(join(REPO, 'test-output', prefix));
   await cp(join(REPO, source), dir, { recursive: true });
+  // The app's own package.json, as a user's project has one. Without it the nearest package.json
+  // is this checkout's, named coatcheck, and `import 'coatcheck'` resolves to the checkout itself
+  // (Node's self-reference, which bundlers follow too): its dist/, possibly stale, instead of the
+  // copy built below.
+  const manifest = join(dir, 'package.json');
+  if (!existsSync(manifest)) {
+    await writeFile(
+      manifest,
+      `${JSON.stringify({ name: `coatcheck-sample-${prefix.replace(/-$/, '')}`, private: true }, null, 2)}\n`,
+    );
+  }
   const packageDir = join(dir, 'node_modules', 'coatcheck');
   await mkdir(packageDir, { recursive: true });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

@@ -97,7 +97,7 @@ export async function postgres(ctx: BenchContext): Promise<BenchStore> {
  * The Drizzle store on PostgreSQL through node-postgres, on the raw store's table (the same shape
  * as the table drizzle-kit generates from the exported definition; drizzle-kit itself is not
  * loaded into the server, so both servers hold the same modules but the ORM): the same server
- * and pool size as {@link postgres}, statements counted by Drizzle's logger.
+ * and pool size as {@link postgres}, statements counted on the pool.
  */
 export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
   const { drizzleStore } = await import('coatcheck/stores/drizzle');
@@ -108,7 +108,14 @@ export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
   const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
   const table = `${ctx.postgresTable}_drizzle`;
   await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
-  const db = drizzle(pool, { logger: { logQuery: (query: string) => countStatement(query) } });
+  // Counted on the pool itself, as the raw store's statements are: a Drizzle logger would also
+  // turn off the store's direct path to the pool (stores/drizzle/runner.ts), which a plain app has.
+  const query = pool.query.bind(pool) as (text: unknown, values?: unknown) => unknown;
+  (pool as unknown as { query: typeof query }).query = (text, values) => {
+    countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
+    return query(text, values);
+  };
+  const db = drizzle(pool);
   const store = drizzleStore({ db, table });
   await store.count(); // the start-up check, before the measured requests
   return {

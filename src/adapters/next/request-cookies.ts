@@ -24,24 +24,34 @@ export interface NextHeadersOptions {
 }
 
 /**
- * The LoadInput of the current request, from `headers()`. (After a Server Action sets the cookie,
- * Next re-renders the page with the new cookie in these headers already: test/next/next.test.ts.)
+ * The LoadInput of the current request: its headers from `headers()`, but the Cookie header from
+ * `cookies()`. After a Server Action sets the cookie, Next re-renders the page in the same request
+ * and updates `cookies()` with the new value, but not `headers()` (next 16's
+ * `synchronizeMutableCookies`), so a read through `headers()` would see the old ticket
+ * (test/next/next.test.ts, "re-render of the page reads the ticket it just wrote").
  */
 export async function currentLoadInput<Data extends SessionData>(
   sessions: Sessions<Data>,
   context: string,
   options: NextHeadersOptions,
 ): Promise<LoadInput> {
-  const requestHeaders = await headers();
+  const [requestHeaders, jar] = await Promise.all([headers(), cookies()]);
   const lookup = options.ip;
-  return loadInput(sessions, requestHeaders, readHeader, {
+  const source: CookieAwareHeaders = { headers: requestHeaders, cookie: jar.toString() };
+  return loadInput(sessions, source, readHeader, {
     ip: lookup === undefined ? undefined : () => lookup(requestHeaders),
     context,
   });
 }
 
-function readHeader(source: NextRequestHeaders, name: string): string | null {
-  return source.get(name);
+/** The request's headers, with the Cookie header as `cookies()` holds it now. */
+interface CookieAwareHeaders {
+  readonly headers: NextRequestHeaders;
+  readonly cookie: string;
+}
+
+function readHeader(source: CookieAwareHeaders, name: string): string | null {
+  return name === 'cookie' ? source.cookie || null : source.headers.get(name);
 }
 
 /**

@@ -60,6 +60,36 @@ function unwrap(error: unknown): unknown {
   return wrapped && error.cause !== undefined ? error.cause : error;
 }
 
+/**
+ * The node-postgres Pool behind `db`, for the statements the store sends outside a transaction:
+ * Drizzle's `db.execute` costs more CPU per statement than the pool's own `query` (a prepared-query
+ * object and type-parser closures built for every call; docs/BENCHMARKS.md, "The Drizzle store
+ * beside the raw PostgreSQL store"), for the same SQL text and bound values on the same pool.
+ * Only a Pool: on a single Client the statement would share the connection with whatever the app
+ * has open on it. Not when the app gave Drizzle a logger, which then sees every statement, nor when
+ * `db` is not node-postgres (postgres.js, Neon, PGlite…). Transactions stay `db.transaction()`.
+ */
+function directPgPool(
+  db: DrizzleLike,
+): ((text: string, values: readonly unknown[]) => Promise<unknown>) | undefined {
+  const pool = db.$client as
+    | { query?: unknown; connect?: unknown; totalCount?: unknown; idleCount?: unknown }
+    | undefined;
+  const isPool =
+    typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.query === 'function' &&
+    typeof pool.connect === 'function' &&
+    typeof pool.totalCount === 'number' &&
+    typeof pool.idleCount === 'number';
+  if (!isPool) return undefined;
+  const session = (db as { readonly session?: { readonly logger?: object } }).session;
+  if (session === undefined || drizzleKind(session) !== 'NodePgSession') return undefined;
+  if (session.logger === undefined || drizzleKind(session.logger) !== 'NoopLogger') return undefined;
+  const query = pool.query as (text: string, values: readonly unknown[]) => Promise<unknown>;
+  return (text, values) => query.call(pool, text, values);
+}
+
 /** Builds the runner over `db` once Drizzle's module (for `sql`) is loaded. */
 export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promise<OrmRunner> {
   const { sql } = await import('drizzle-orm');
@@ -117,7 +147,9 @@ export async function drizzleRunner(db: DrizzleLike, dialect: OrmDialect): Promi
       : (result as { rowCount?: number | null }).rowCount;
     return { rows, affected: Number(count ?? rows.length) || (returnsRows(text) ? rows.length : 0) };
   };
+  const direct = dialect === 'postgres' ? directPgPool(db) : undefined;
   const send = (target: DrizzleLike, text: string, values: readonly unknown[]): unknown => {
+    if (direct !== undefined && target === db) return direct(text, values);
     const query = toSql(text, values);
     if (dialect !== 'sqlite') return (target.execute as (q: SQL) => Promise<unknown>).call(target, query);
     return returnsRows(text) ? target.all?.(query) : target.run?.(query);

@@ -5,18 +5,10 @@ import { memoryStore } from 'coatcheck/stores/memory';
 // The edge runtime: Web APIs only, its own sandbox (so its own store and cookie name).
 export const runtime = 'edge';
 
-// Renamed: with the name 'memory' core warns about production use. Core's warn() falls back to
-// console.warn when process.emitWarning throws (src/core/warn.ts), but Next's build still fails
-// this route on that call ("A Node.js API is used (process.emitWarning)"), so the sample keeps
-// core from warning at all here; see docs/frameworks/next.md.
-const memory = memoryStore();
-const store = new Proxy(memory, {
-  get: (target, key) => {
-    if (key === 'name') return 'edge-sample-memory';
-    const value: unknown = Reflect.get(target, key, target);
-    return typeof value === 'function' ? value.bind(target) : value;
-  },
-});
+// The memory store in production makes core warn: on the edge runtime the warning goes to
+// console.warn (#platform/env's web variant), and the bundle holds no process.emitWarning, which
+// next build would refuse in an edge route.
+const store = memoryStore();
 
 const sessions = createSessions<{ count: number }>({
   store,

@@ -1,0 +1,3 @@
+export default function Welcome() {
+  return <p id="welcome">welcome</p>;
+}
