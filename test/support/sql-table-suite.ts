@@ -168,7 +168,7 @@ function registerPurge(h: SqlTableHarness): void {
 }
 
 function registerHotPath(h: SqlTableHarness): void {
-  it(`${h.name}: one statement per get, create, update, touch and delete once migrated`, async () => {
+  it(`${h.name}: one statement per get, create, update, updateData, touch and delete once migrated`, async () => {
     const log: string[] = [];
     const store = h.open({ table: h.table(), pruneIntervalMs: 0 }, { log });
     await store.migrate();
@@ -179,6 +179,7 @@ function registerHotPath(h: SqlTableHarness): void {
       create: () => store.create(key, sampleRecord({ userId: 'someone' })),
       get: () => store.get(key),
       update: () => store.update(key, { set: { a: '1' }, del: [], lastSeenAt: now, expiresAt: now + 60_000 }),
+      updateData: () => store.updateData(key, { set: { b: '2' }, del: ['a'] }),
       touch: () => store.touch(key, { lastSeenAt: now, expiresAt: now + 90_000 }),
       delete: () => store.delete(key),
     };
@@ -187,7 +188,7 @@ function registerHotPath(h: SqlTableHarness): void {
       await run();
       perCall[call] = log.length;
     }
-    assert.deepStrictEqual(perCall, { create: 1, get: 1, update: 1, touch: 1, delete: 1 });
+    assert.deepStrictEqual(perCall, { create: 1, get: 1, update: 1, updateData: 1, touch: 1, delete: 1 });
     await store.close();
   });
 }

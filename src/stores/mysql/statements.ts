@@ -7,11 +7,12 @@
  * rotation re-checks the forwarder it became, not the record it was.
  */
 import { ConflictError } from '../../core/errors.ts';
-import type { NewStoreRecord, RotateOutcome, StorePatch, StoreRotation } from '../../core/store.ts';
+import type { NewStoreRecord, RotateOutcome, StoreRotation } from '../../core/store.ts';
 import { applyPatch } from '../shared/apply-patch.ts';
 import type { EndingSteps } from '../shared/sql-ending.ts';
 import { rotationBlocker } from '../shared/sql-forwarding.ts';
 import { ROW_COLUMNS, recordValues, type SqlRow, toRecord } from '../shared/sql-row.ts';
+import { patchOwner, patchWindow, type SqlPatch } from '../shared/sql-store.ts';
 
 /** Runs one statement: on the pool, or on the connection of a transaction (mysql2's `query`). */
 export type MysqlQuery = (sql: string, values?: unknown) => Promise<unknown>;
@@ -98,26 +99,21 @@ export async function patchRecord(
   q: MysqlQuery,
   t: string,
   key: string,
-  patch: StorePatch,
+  patch: SqlPatch,
   now: number,
 ): Promise<boolean> {
   const mergePatch = Object.fromEntries<string | null>([
     ...Object.entries(patch.set),
     ...patch.del.map((name): [string, null] => [name, null]),
   ]);
+  const owner = patchOwner(patch);
+  const [lastSeenAt, expiresAt] = patchWindow(patch);
+  // A data-only patch (a blind write) keeps the row's window: COALESCE of a null.
   const result = await q(
     `UPDATE ${t} SET data = JSON_MERGE_PATCH(data, ?), user_id = IF(?, user_id, ?),
-       last_seen_at = ?, expires_at = ?, rev = rev + 1
+       last_seen_at = COALESCE(?, last_seen_at), expires_at = COALESCE(?, expires_at), rev = rev + 1
      WHERE \`key\` = ? AND successor IS NULL AND expires_at > ?`,
-    [
-      JSON.stringify(mergePatch),
-      patch.userId === undefined,
-      patch.userId ?? null,
-      patch.lastSeenAt,
-      patch.expiresAt,
-      key,
-      now,
-    ],
+    [JSON.stringify(mergePatch), owner === undefined, owner ?? null, lastSeenAt, expiresAt, key, now],
   );
   return matchedRows(result) === 1;
 }

@@ -6,7 +6,14 @@
  * get, create, update, touch and delete are one statement each; rotation (and a create under a
  * user limit) is a short transaction, holding a named lock on the user when a limit applies.
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../../core/store.ts';
+import type {
+  NewStoreRecord,
+  StoreDataPatch,
+  StoreEntry,
+  StorePatch,
+  StoreTouch,
+  UserLimit,
+} from '../../core/store.ts';
 import { purgeInBatches } from '../shared/batched-purge.ts';
 import { startPruneTimer } from '../shared/prune-timer.ts';
 import { scanLimit } from '../shared/scan-page.ts';
@@ -14,7 +21,7 @@ import { endSessions, enforceLimit } from '../shared/sql-ending.ts';
 import { readThrough, writeThrough } from '../shared/sql-forwarding.ts';
 import { quoteMysql } from '../shared/sql-identifiers.ts';
 import { type KeyedSqlRow, RECORD_COLUMNS, toRecord } from '../shared/sql-row.ts';
-import type { SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
+import type { SqlPatch, SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
 import {
   affectedRows,
   endingSteps,
@@ -84,6 +91,15 @@ export function mysqlTableStore(parts: MysqlTableParts): SqlTableStore {
     }, batch);
   };
   const timer = startPruneTimer(parts.pruneIntervalMs, purgeExpired, parts.onPruneError);
+  /** `update` and `updateData`: one patch statement, following a rotated-away key's forwarding. */
+  const patchThrough = async (key: string, patch: SqlPatch): Promise<boolean> => {
+    await ready();
+    const now = Date.now();
+    return writeThrough(key, now, {
+      attempt: (hop) => patchRecord(query, t, hop, patch, now),
+      read: (hop) => readRow(query, t, hop),
+    });
+  };
   const listed = (result: unknown) =>
     (rowsOf(result) as unknown as KeyedSqlRow[]).map(
       (row): StoreEntry => ({ key: row.key, record: toRecord(row) }),
@@ -110,12 +126,10 @@ export function mysqlTableStore(parts: MysqlTableParts): SqlTableStore {
       );
     },
     async update(key, patch: StorePatch) {
-      await ready();
-      const now = Date.now();
-      return writeThrough(key, now, {
-        attempt: (hop) => patchRecord(query, t, hop, patch, now),
-        read: (hop) => readRow(query, t, hop),
-      });
+      return patchThrough(key, patch);
+    },
+    async updateData(key, patch: StoreDataPatch) {
+      return patchThrough(key, patch);
     },
     async touch(key, window: StoreTouch) {
       await ready();

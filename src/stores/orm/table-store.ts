@@ -231,6 +231,7 @@ export function ormTableStore(
     get: forward('get') as SqlTableStore['get'],
     create: forward('create') as SqlTableStore['create'],
     update: forward('update') as SqlTableStore['update'],
+    updateData: forward('updateData') as SqlTableStore['updateData'],
     touch: forward('touch') as SqlTableStore['touch'],
     rotate: forward('rotate') as SqlTableStore['rotate'],
     delete: forward('delete') as SqlTableStore['delete'],

@@ -4,9 +4,10 @@
  * Every statement compares times against the app's clock passed as a parameter. Record statements
  * say `successor IS NULL`: a forwarder row is never a record (see shared/sql-row.ts).
  */
-import type { NewStoreRecord, StoreDataPatch, StorePatch, StoreRotation } from '../../core/store.ts';
+import type { NewStoreRecord, StoreDataPatch, StoreRotation } from '../../core/store.ts';
 import type { EndingSteps } from '../shared/sql-ending.ts';
 import { RECORD_COLUMNS, ROW_COLUMNS, recordValues, type SqlRow } from '../shared/sql-row.ts';
+import { patchOwner, patchWindow, type SqlPatch } from '../shared/sql-store.ts';
 
 /** One result as `pg` returns it. */
 export interface PostgresQueryResult {
@@ -60,27 +61,31 @@ export async function insertRecord(
 /**
  * Patches the live record at `key`. One statement: the row lock serialises concurrent patches,
  * each merges into the latest data; one that waited on a rotation re-checks the row and misses.
+ * A data-only patch (a blind write) keeps the row's window (`COALESCE` of a null).
  */
 export async function patchRecord(
   query: PostgresQuery,
   t: string,
   key: string,
-  patch: StorePatch,
+  patch: SqlPatch,
   now: number,
 ): Promise<boolean> {
+  const owner = patchOwner(patch);
+  const [lastSeenAt, expiresAt] = patchWindow(patch);
   const result = await query(
     `UPDATE ${t} SET data = (data || $2::jsonb) - $3::text[],
        user_id = CASE WHEN $4::boolean THEN $5::text ELSE user_id END,
-       last_seen_at = $6, expires_at = $7, rev = rev + 1
+       last_seen_at = COALESCE($6::bigint, last_seen_at), expires_at = COALESCE($7::bigint, expires_at),
+       rev = rev + 1
      WHERE key = $1 AND successor IS NULL AND expires_at > $8`,
     [
       key,
       JSON.stringify(patch.set),
       [...patch.del],
-      patch.userId !== undefined,
-      patch.userId ?? null,
-      patch.lastSeenAt,
-      patch.expiresAt,
+      owner !== undefined,
+      owner ?? null,
+      lastSeenAt,
+      expiresAt,
       now,
     ],
   );

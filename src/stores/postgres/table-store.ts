@@ -3,17 +3,24 @@
  * `postgresStore`, or the app's ORM client (stores/kysely.ts, stores/drizzle.ts). One
  * implementation, so every client gets the same statements, races and guarantees.
  *
- * get, create, update, touch, delete and rotate are one statement each; only a per-user limit
+ * get, create, update, updateData, touch, delete and rotate are one statement each; only a per-user limit
  * takes a transaction, holding a transaction-scoped advisory lock on the user (see transaction.ts).
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../../core/store.ts';
+import type {
+  NewStoreRecord,
+  StoreDataPatch,
+  StoreEntry,
+  StorePatch,
+  StoreTouch,
+  UserLimit,
+} from '../../core/store.ts';
 import { purgeInBatches } from '../shared/batched-purge.ts';
 import { startPruneTimer } from '../shared/prune-timer.ts';
 import { scanLimit } from '../shared/scan-page.ts';
 import { endSessions, enforceLimit } from '../shared/sql-ending.ts';
 import { readThrough, rotationBlocker, writeThrough } from '../shared/sql-forwarding.ts';
 import { type KeyedSqlRow, toRecord } from '../shared/sql-row.ts';
-import type { SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
+import type { SqlPatch, SqlTableParts, SqlTableStore } from '../shared/sql-store.ts';
 import type { PostgresNames } from './schema.ts';
 import {
   countSql,
@@ -77,6 +84,15 @@ export function postgresTableStore(parts: PostgresTableParts): SqlTableStore {
     );
   };
   const timer = startPruneTimer(parts.pruneIntervalMs, purgeExpired, parts.onPruneError);
+  /** `update` and `updateData`: one patch statement, following a rotated-away key's forwarding. */
+  const patchThrough = async (key: string, patch: SqlPatch): Promise<boolean> => {
+    await ready();
+    const now = Date.now();
+    return writeThrough(key, now, {
+      attempt: (hop) => patchRecord(query, t, hop, patch, now),
+      read: (hop) => readRow(query, t, hop),
+    });
+  };
   const listed = (rows: unknown[]) =>
     (rows as KeyedSqlRow[]).map((row): StoreEntry => ({ key: row.key, record: toRecord(row) }));
 
@@ -102,12 +118,10 @@ export function postgresTableStore(parts: PostgresTableParts): SqlTableStore {
       );
     },
     async update(key, patch: StorePatch) {
-      await ready();
-      const now = Date.now();
-      return writeThrough(key, now, {
-        attempt: (hop) => patchRecord(query, t, hop, patch, now),
-        read: (hop) => readRow(query, t, hop),
-      });
+      return patchThrough(key, patch);
+    },
+    async updateData(key, patch: StoreDataPatch) {
+      return patchThrough(key, patch);
     },
     async touch(key, window: StoreTouch) {
       await ready();

@@ -1,5 +1,5 @@
 /** Options and shape the table-backed stores (SQLite, PostgreSQL, MySQL/MariaDB) share. */
-import type { Store } from '../../core/store.ts';
+import type { Store, StoreDataPatch, StorePatch } from '../../core/store.ts';
 
 /** Options every table-backed store takes. */
 export interface SqlTableOptions {
@@ -17,7 +17,23 @@ export interface SqlTableOptions {
 
 /** A table-backed store: every optional capability. */
 export type SqlTableStore = Store &
-  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan'>>;
+  Required<Pick<Store, 'listByUser' | 'deleteByUser' | 'purgeExpired' | 'count' | 'scan' | 'updateData'>>;
+
+/**
+ * What the SQL stores' patch statement takes: `update`'s patch, or `updateData`'s (a blind write),
+ * which has no window: the statement then keeps `last_seen_at` and `expires_at` as they are.
+ */
+export type SqlPatch = StorePatch | StoreDataPatch;
+
+/** The window a patch sets, or nulls (the statement's `COALESCE` keeps the row's own). */
+export function patchWindow(patch: SqlPatch): readonly [lastSeenAt: number | null, expiresAt: number | null] {
+  return 'expiresAt' in patch ? [patch.lastSeenAt, patch.expiresAt] : [null, null];
+}
+
+/** The owner change a patch carries: `userId` in `update`'s patch only. */
+export function patchOwner(patch: SqlPatch): string | null | undefined {
+  return 'expiresAt' in patch ? patch.userId : undefined;
+}
 
 /** A table-backed store that creates its own table: every optional capability, plus `migrate()`. */
 export type SqlStore = SqlTableStore & {

@@ -67,8 +67,9 @@ export function sqliteSql(table: string) {
        WHERE expires_at <= ?`,
     // One statement is one transaction: json_patch (RFC 7396) merges into the latest data, and a
     // `null` member removes a key, so concurrent disjoint patches (even from other processes) all survive.
+    // A data-only patch (a blind write) passes null for the window, which COALESCE keeps.
     update: `UPDATE ${t} SET data = json_patch(data, ?), user_id = CASE WHEN ? THEN ? ELSE user_id END,
-         last_seen_at = ?, expires_at = ?, rev = rev + 1
+         last_seen_at = COALESCE(?, last_seen_at), expires_at = COALESCE(?, expires_at), rev = rev + 1
        WHERE key = ? AND successor IS NULL AND expires_at > ?`,
     touch: `UPDATE ${t} SET last_seen_at = ?, expires_at = ? WHERE key = ? AND successor IS NULL AND expires_at > ?`,
     forward: `UPDATE ${t} SET successor = ?, readable_until = ?, forward_writes = ?, expires_at = ?, data = '{}'

@@ -8,7 +8,14 @@
  * user limit are one transaction holding the write lock (transaction-steps.ts); `delete` and
  * `deleteByUser` are single statements that re-check each row and follow forwarders.
  */
-import type { NewStoreRecord, StoreEntry, StorePatch, StoreTouch, UserLimit } from '../../core/store.ts';
+import type {
+  NewStoreRecord,
+  StoreDataPatch,
+  StoreEntry,
+  StorePatch,
+  StoreTouch,
+  UserLimit,
+} from '../../core/store.ts';
 import { purgeInBatches } from '../shared/batched-purge.ts';
 import { startPruneTimer } from '../shared/prune-timer.ts';
 import { scanLimit } from '../shared/scan-page.ts';
@@ -16,7 +23,7 @@ import { type EndingSteps, endSessions } from '../shared/sql-ending.ts';
 import { readThrough, writeThrough } from '../shared/sql-forwarding.ts';
 import { mergePatch } from '../shared/sql-merge-patch.ts';
 import { type SqlRow, toRecord } from '../shared/sql-row.ts';
-import type { SqlTableStore } from '../shared/sql-store.ts';
+import { patchOwner, patchWindow, type SqlPatch, type SqlTableStore } from '../shared/sql-store.ts';
 import type { SqliteRow, SqliteStatementName } from './statements.ts';
 import {
   createSteps,
@@ -96,6 +103,29 @@ export function sqliteTableStore(parts: SqliteTableParts): SqlTableStore {
       removeForwarders: (keys) => c.exec('removeForwarders', [JSON.stringify(keys)]),
     };
   };
+  /** `update` and `updateData`: one patch statement, following a rotated-away key's forwarding. */
+  const patchThrough = async (k: string, patch: SqlPatch): Promise<boolean> => {
+    const c = await ready();
+    const merge = mergePatch(patch);
+    const now = Date.now();
+    const owner = patchOwner(patch);
+    const [lastSeenAt, expiresAt] = patchWindow(patch);
+    return writeThrough(key(k), now, {
+      attempt: async (hop) =>
+        (await changes(
+          c,
+          'update',
+          merge,
+          owner === undefined ? 0 : 1,
+          owner ?? null,
+          lastSeenAt,
+          expiresAt,
+          hop,
+          now,
+        )) === 1,
+      read: (hop) => readRow(c, hop),
+    });
+  };
   const listed = (found: SqliteRow[]) =>
     found.map((row): StoreEntry => ({ key: String(row.key ?? ''), record: toRecord(row) }));
 
@@ -117,26 +147,10 @@ export function sqliteTableStore(parts: SqliteTableParts): SqlTableStore {
       return c.transaction(() => createSteps(key(k), { ...record, userId }, limit, now));
     },
     async update(k, patch: StorePatch) {
-      const c = await ready();
-      const merge = mergePatch(patch);
-      const now = Date.now();
-      const owner = patch.userId === undefined ? 0 : 1;
-      const { lastSeenAt, expiresAt } = patch;
-      return writeThrough(key(k), now, {
-        attempt: async (hop) =>
-          (await changes(
-            c,
-            'update',
-            merge,
-            owner,
-            patch.userId ?? null,
-            lastSeenAt,
-            expiresAt,
-            hop,
-            now,
-          )) === 1,
-        read: (hop) => readRow(c, hop),
-      });
+      return patchThrough(k, patch);
+    },
+    async updateData(k, patch: StoreDataPatch) {
+      return patchThrough(k, patch);
     },
     async touch(k, window: StoreTouch) {
       const c = await ready();
