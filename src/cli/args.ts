@@ -115,10 +115,14 @@ function readOptions(tokens: readonly Token[], command: CommandName | undefined)
       continue;
     }
     const { value } = token;
-    // `--store --json`: parseArgs would take "--json" as the URL. A value that starts with a dash
-    // must be written inline (`--prefix=-x`).
-    if (value === undefined || (token.inlineValue !== true && value.startsWith('-')))
-      throw new UsageError(`${rawName} needs a value: ${rawName} ${OPTIONS[name].value}`, command);
+    // `--store --json`: parseArgs would take "--json" as the URL, so a separate value that looks
+    // like a long option (or is -h) is refused. One dash is a value: a store key is base64url and
+    // starts with "-" once in 64 keys (`--session -Xy…`, as `coatcheck list` prints it).
+    const looksLikeOption = value !== undefined && (value.startsWith('--') || value === '-h');
+    if (value === undefined || (token.inlineValue !== true && looksLikeOption)) {
+      const inline = value === undefined ? '' : ` (if "${value}" is the value, write ${rawName}=${value})`;
+      throw new UsageError(`${rawName} needs a value: ${rawName} ${OPTIONS[name].value}${inline}`, command);
+    }
     values[name] = value;
   }
   return values;

@@ -165,6 +165,16 @@ describe('coatcheck CLI errors', () => {
     );
     const prefixed = await runCli(['stats', '--store', 'memory:', '--prefix=-x-', '--json']);
     assert.equal(prefixed.code, 0, `an inline value may start with a dash: ${prefixed.stderr}`);
+    // A store key starts with "-" once in 64: one dash is a value, also written separately.
+    const key = `-${'A'.repeat(42)}`;
+    const dashed = await runCli(['revoke', '--store', 'memory:', '--session', key, '--json']);
+    assert.equal(dashed.code, 0, `a key starting with one dash is a value: ${dashed.stderr}`);
+    assert.deepEqual(JSON.parse(dashed.stdout), { revoked: 0, session: key });
+    assertUsageError(
+      await runCli(['revoke', '--store', 'memory:', '--session', '--AAAA']),
+      /--session needs a value: --session <key> \(if "--AAAA" is the value, write --session=--AAAA\)/,
+      'Usage: coatcheck revoke --store <url> (--user <id> | --session <key> | --all [--yes])',
+    );
   });
 
   test('mistyped commands and options get a "did you mean"', async () => {
