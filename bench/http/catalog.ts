@@ -49,6 +49,13 @@ export const VARIANTS: readonly VariantInfo[] = [
     ours: true,
   },
   {
+    id: 'express-coatcheck-redis-cache',
+    title: 'express + coatcheck (redis, ioredis, client-side cache)',
+    counted: 'redis',
+    versus: 'express-session-redis',
+    ours: true,
+  },
+  {
     id: 'express-coatcheck-redis-otel',
     title: 'express + coatcheck (redis) + coatcheck/otel, SDK in-memory',
     counted: 'redis',
@@ -75,6 +82,13 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'fastify-coatcheck-redis',
     title: 'fastify + coatcheck (redis)',
+    counted: 'redis',
+    versus: 'fastify-session-redis',
+    ours: true,
+  },
+  {
+    id: 'fastify-coatcheck-redis-cache',
+    title: 'fastify + coatcheck (redis, ioredis, client-side cache)',
     counted: 'redis',
     versus: 'fastify-session-redis',
     ours: true,
@@ -133,5 +147,8 @@ export const PAIRS: readonly PairSpec[] = [
   { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'] },
   { a: 'express-session-redis', b: 'express-coatcheck-ioredis', routes: ['/read'] },
   { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'], connections: 500 },
+  { a: 'express-session-redis', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
+  { a: 'express-coatcheck-memory', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
+  { a: 'fastify-coatcheck-memory', b: 'fastify-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'express-coatcheck-postgres', b: 'express-coatcheck-drizzle', routes: ROUTES },
 ];

@@ -120,6 +120,27 @@ export function pairTargets(pairs: readonly PairResult[]): TargetLine[] {
       'express-coatcheck-ioredis',
       '/read',
     ),
+    ratioLine(
+      'Express + coatcheck + Redis with client-side caching /read ≥ 2× express-session + connect-redis',
+      2,
+      'express-session-redis',
+      'express-coatcheck-redis-cache',
+      '/read',
+    ),
+    ratioLine(
+      'Express + coatcheck + Redis with client-side caching /read ≥ 0.95× Express + coatcheck memory',
+      0.95,
+      'express-coatcheck-memory',
+      'express-coatcheck-redis-cache',
+      '/read',
+    ),
+    ratioLine(
+      'Fastify + coatcheck + Redis with client-side caching /read ≥ 0.95× Fastify + coatcheck memory',
+      0.95,
+      'fastify-coatcheck-memory',
+      'fastify-coatcheck-redis-cache',
+      '/read',
+    ),
   );
   const tail = find(pairs, 'express-session-redis', 'express-coatcheck-redis', '/read', 500);
   lines.push({

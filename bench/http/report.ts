@@ -157,9 +157,18 @@ export function tripTargets(results: readonly VariantResult[]): TargetLine[] {
     .filter((r) => r.status === 'ok' && VARIANTS.find((v) => v.id === r.id)?.ours && r.trips['/read'])
     .map((r) => {
       const got = labels.map((label) => r.trips[label]?.perRequest);
-      const ok = labels.every((label, i) => got[i] === want[label]);
+      // With client-side caching a read of an unchanged session is answered in process (the first
+      // of the counted requests fills the copy, hence the tolerance); a write drops the process's
+      // own copy, so the next write's read goes to Redis again.
+      const cached = r.id.endsWith('-redis-cache');
+      const expected: Record<string, number> = cached ? { ...want, '/read': 0 } : want;
+      const slack = cached ? 0.1 : 0;
+      const ok = labels.every((label, i) => {
+        const value = got[i];
+        return value !== undefined && Math.abs(value - (expected[label] ?? Number.NaN)) <= slack;
+      });
       return {
-        target: `${r.title}: store round trips ${labels.join(' / ')} = 1 / 2 / 0 / 1 / 0`,
+        target: `${r.title}: store round trips ${labels.join(' / ')} = ${labels.map((label) => expected[label]).join(' / ')}`,
         measured: got.map((g) => (g === undefined ? '-' : Number(g.toFixed(2)))).join(' / '),
         ratio: ok ? 1 : 0,
         goal: 1,

@@ -30,7 +30,7 @@ import { readHash, recordFields } from './redis/record-hash.ts';
 import { rotateSession } from './redis/rotation.ts';
 import { globLiteral, scanSessions } from './redis/scan.ts';
 import { CREATE, TOUCH } from './redis/scripts.ts';
-import { ioRedisTracking, nodeRedisTracking } from './redis/tracking-connection.ts';
+import { ioRedisClusterTracking, ioRedisTracking, nodeRedisTracking } from './redis/tracking-connection.ts';
 import { updateSession } from './redis/update.ts';
 import { memberState, type UserIndex, userIndex } from './redis/user-index.ts';
 import { MAX_HOPS } from './shared/contention.ts';
@@ -89,7 +89,7 @@ export type RedisStore = Store &
  * +1 per key it was rotated to).
  *
  * @throws ConfigError (`COATCHECK_CONFIG`) when `client` is not an ioredis or node-redis client or
- * cluster, `prefix` is not a string, or `cache` is given for a Cluster or with bounds that are not
+ * cluster, `prefix` is not a string, or `cache` is given for a node-redis cluster or with bounds that are not
  * positive integers. Operations throw ConflictError (`COATCHECK_CONFLICT`) when
  * concurrent rotations or admissions keep outrunning them for 1.5 s.
  * @example
@@ -213,19 +213,24 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
 const NOTHING: LoadedRecord = { record: undefined, copyable: false };
 
-/** The client-side cache of `redisStore({ cache })`, refused on Cluster. */
+/** The client-side cache of `redisStore({ cache })` (ioredis Cluster: one tracking connection per master). */
 function clientCache(options: RedisStoreOptions, driver: RedisDriver, keyPrefix: string): ClientCache {
   const cacheOptions = options.cache!;
-  if (driver.kind === 'ioredis-cluster' || driver.kind === 'node-redis-cluster') {
-    // Tracking is per node and a slot may move between nodes; not built yet (docs/stores/redis.md).
+  if (driver.kind === 'node-redis-cluster') {
+    // node-redis's cluster reports no topology change, which per-node tracking needs to stay exact.
     throw new ConfigError(
-      'redisStore: `cache` (client-side caching) is not supported on Redis Cluster yet; remove the `cache` option, or put cacheStore() in front of the Cluster store.',
+      'redisStore: `cache` (client-side caching) on Redis Cluster needs an ioredis Cluster client; with node-redis createCluster(), remove the `cache` option.',
     );
   }
   if (typeof cacheOptions !== 'object' || cacheOptions === null) {
     throw new ConfigError('redisStore: `cache` must be an object, e.g. { maxEntries: 10000 }.');
   }
-  const open = driver.kind === 'ioredis' ? ioRedisTracking : nodeRedisTracking;
+  const open =
+    driver.kind === 'ioredis'
+      ? ioRedisTracking
+      : driver.kind === 'ioredis-cluster'
+        ? ioRedisClusterTracking
+        : nodeRedisTracking;
   return new ClientCache(cacheOptions, keyPrefix, open(options.client, keyPrefix));
 }
 

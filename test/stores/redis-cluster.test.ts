@@ -4,7 +4,8 @@
  * several masters while the user index still finds and deletes all of them, and the lifecycle
  * rules across slots: each rotation interleaving forced with old key, new key and user index on
  * three different masters, 50 randomized rounds of rotation vs delete and vs deleteByUser, and
- * user limits under 50 parallel creates whose sessions land on every master.
+ * user limits under 50 parallel creates whose sessions land on every master; and client-side
+ * caching with one tracking connection per master (ioredis), logout across processes included.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -20,6 +21,7 @@ import {
   startRedisCluster,
 } from '../support/redis-cluster.ts';
 import { servicesRequired, uniqueName } from '../support/services.ts';
+import { type CacheApp, revocationRounds, startCacheApp } from './redis-cache-apps.ts';
 import { describeRedisInterleavings, spreadKeys } from './redis-interleavings.ts';
 
 let skip: string | undefined;
@@ -54,13 +56,13 @@ async function dropPrefix(prefix: string): Promise<void> {
   }
 }
 
-function conformance(name: string, client: () => RedisClientLike) {
+function conformance(name: string, client: () => RedisClientLike, cache?: object) {
   describeStoreConformance({
     name,
     skip,
     createStore: () => {
       const prefix = `${uniqueName('cc-rc')}:`;
-      const store = redisStore({ client: client(), prefix });
+      const store = redisStore({ client: client(), prefix, ...(cache === undefined ? {} : { cache }) });
       prefixes.set(store, prefix);
       return store;
     },
@@ -73,6 +75,7 @@ function conformance(name: string, client: () => RedisClientLike) {
 
 conformance('redis-cluster(ioredis)', () => io as Cluster);
 conformance('redis-cluster(node-redis)', () => nodeRedis as unknown as RedisClientLike);
+conformance('redis-cluster(ioredis, cache)', () => io as Cluster, { maxEntries: 1000 });
 
 describe('redis store on a 3-master cluster', skip === undefined ? {} : { skip }, () => {
   for (const [driver, client] of [
@@ -200,3 +203,100 @@ describe('redis store lifecycle across slots', skip === undefined ? {} : { skip 
     });
   }
 });
+
+describe(
+  'redis client-side caching on a 3-master cluster (ioredis)',
+  skip === undefined ? {} : { skip },
+  () => {
+    const apps: CacheApp[] = [];
+    after(() => {
+      for (const app of apps) app.child.kill('SIGTERM');
+    });
+
+    it('ioredis cluster cache: a write on any master invalidates the copy; a hit makes no round trip', async () => {
+      const prefix = `${uniqueName('cc-rc-cache')}:`;
+      after(() => dropPrefix(prefix));
+      const cached = redisStore({ client: io as Cluster, prefix, cache: {} });
+      const writer = redisStore({ client: io as Cluster, prefix });
+      const keys = Array.from({ length: 30 }, randomKey);
+      for (const key of keys)
+        assert.equal(await writer.create(key, sampleRecord({ data: { n: '"0"' } })), true);
+      const perMaster = await Promise.all(
+        (io as Cluster).nodes('master').map(async (node) => (await node.keys(`${prefix}s:*`)).length),
+      );
+      assert.ok(
+        perMaster.length === 3 && perMaster.every((n) => n > 0),
+        `per master: ${perMaster.join(', ')}`,
+      );
+      const deadline = Date.now() + 10_000;
+      await cached.get(keys[0]!);
+      while (!cached.cacheStats()?.tracking && Date.now() < deadline) await sleep(20);
+      assert.equal(cached.cacheStats()?.tracking, true, 'tracking up on every master');
+      for (const key of keys) await cached.get(key);
+      const warm = cached.cacheStats()!;
+      for (const key of keys) assert.equal((await cached.get(key))?.data.n, '"0"');
+      assert.equal(cached.cacheStats()!.hits - warm.hits, 30, 'every second read answered from the copy');
+      // Another store instance (no cache) writes every key: each master reports its own keys.
+      for (const key of keys) {
+        const now = Date.now();
+        assert.equal(
+          await writer.update(key, { set: { n: '"1"' }, del: [], lastSeenAt: now, expiresAt: now + 60_000 }),
+          true,
+        );
+      }
+      await sleep(50);
+      for (const key of keys)
+        assert.equal((await cached.get(key))?.data.n, '"1"', 'no stale copy on any master');
+      assert.ok(cached.cacheStats()!.invalidations >= 30);
+      await cached.close();
+      await writer.close();
+    });
+
+    it('ioredis cluster cache: a killed tracking connection on one master drops the copy until tracking is back', async () => {
+      const prefix = `${uniqueName('cc-rc-kill')}:`;
+      after(() => dropPrefix(prefix));
+      const cached = redisStore({ client: io as Cluster, prefix, cache: {} });
+      const key = randomKey();
+      assert.equal(await cached.create(key, sampleRecord()), true);
+      const up = async () => {
+        const deadline = Date.now() + 10_000;
+        while (!cached.cacheStats()?.tracking && Date.now() < deadline) await sleep(20);
+        assert.equal(cached.cacheStats()?.tracking, true);
+      };
+      await cached.get(key);
+      await up();
+      await cached.get(key);
+      const hits = cached.cacheStats()!.hits;
+      await cached.get(key);
+      assert.equal(cached.cacheStats()!.hits, hits + 1, 'served from the copy');
+      const master = (io as Cluster).nodes('master')[1]!;
+      const killed = await master.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      assert.ok(Number(killed) >= 1, 'the tracking connection of that master was killed');
+      const deadline = Date.now() + 5_000;
+      while (cached.cacheStats()!.trackingLosses === 0 && Date.now() < deadline) await sleep(10);
+      assert.equal(cached.cacheStats()!.trackingLosses, 1);
+      assert.equal(cached.cacheStats()!.entries, 0, 'the copy was dropped');
+      await up();
+      await cached.get(key);
+      const refilled = cached.cacheStats()!.hits;
+      await cached.get(key);
+      assert.equal(cached.cacheStats()!.hits, refilled + 1, 'serving from the copy again');
+      await cached.close();
+    });
+
+    it("ioredis cluster cache: 1 000 requests on B right after A's logout response, 0 served as logged in", async (t) => {
+      const prefix = `${uniqueName('cc-rc-mp')}:`;
+      after(() => dropPrefix(prefix));
+      const addresses = nodes.map(({ host, port }) => `${host}:${port}`).join(',');
+      const [a, b] = await Promise.all([
+        startCacheApp('ioredis-cluster', prefix, addresses),
+        startCacheApp('ioredis-cluster', prefix, addresses),
+      ]);
+      apps.push(a, b);
+      const { cookies: _, ...figures } = await revocationRounds(a, b, 200, 5);
+      t.diagnostic(JSON.stringify(figures));
+      assert.equal(figures.requestsAfterLogout, 1000);
+      assert.ok(figures.invalidationsOnB >= 200, 'B heard of every logout');
+    });
+  },
+);

@@ -66,13 +66,31 @@ function redisBench(store: Store, quit: () => Promise<unknown>): BenchStore {
 /** The Redis store on the bench's own Redis through ioredis (from the root's devDependencies). */
 export async function ioredis(ctx: BenchContext): Promise<BenchStore> {
   const { redisStore } = await import('coatcheck/stores/redis');
+  const client = await ioredisClient(ctx);
+  return redisBench(redisStore({ client }), () => client.quit());
+}
+
+/**
+ * The same with client-side caching on, at its documented defaults: a read of an unchanged
+ * session is served from this process, kept exact by Redis's tracking (docs/stores/redis.md).
+ */
+export async function ioredisCached(ctx: BenchContext): Promise<BenchStore> {
+  const { redisStore } = await import('coatcheck/stores/redis');
+  const client = await ioredisClient(ctx);
+  const store = redisStore({ client, cache: {} });
+  // The tracking connection is up once a read has gone through; the measured rounds start after.
+  await store.get('bench-warm-up');
+  return redisBench(store, () => client.quit());
+}
+
+async function ioredisClient(ctx: BenchContext) {
   const { Redis } = await import('ioredis');
   const client = new Redis(ctx.redisUrl);
   await new Promise<void>((resolve, reject) => {
     client.once('ready', resolve);
     client.once('error', reject);
   });
-  return redisBench(redisStore({ client }), () => client.quit());
+  return client;
 }
 
 /** The PostgreSQL store on a private table; queries counted by a wrapper around the pool. */

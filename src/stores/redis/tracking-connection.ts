@@ -152,3 +152,64 @@ export function nodeRedisTracking(client: object, prefix: string): OpenTracking 
     };
   };
 }
+
+/** The part of an ioredis `Cluster` used to track every master. */
+interface IoRedisClusterTrackable {
+  nodes(role: 'master'): object[];
+  on(event: string, listener: () => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
+
+/** The masters' addresses, in a stable order, to notice a change of topology. */
+function mastersOf(cluster: IoRedisClusterTrackable): string {
+  return cluster
+    .nodes('master')
+    .map((node) => {
+      const options = (node as { options?: { host?: string; port?: number } }).options;
+      return `${options?.host ?? ''}:${options?.port ?? ''}`;
+    })
+    .sort()
+    .join(',');
+}
+
+/**
+ * The tracking opener for an ioredis `Cluster`: Redis reports a write only on the node that
+ * holds the key, so one tracking connection per master (each `ioRedisTracking` on that node's
+ * client), all as one: lost as soon as any of them is lost, or when the cluster's masters change
+ * (a failover, a node added or removed, seen at ioredis's next slot refresh), since a master
+ * without a tracking connection would write unreported. The link then opens a new set.
+ */
+export function ioRedisClusterTracking(client: object, prefix: string): OpenTracking {
+  const cluster = client as IoRedisClusterTrackable;
+  return async (onKeys) => {
+    const masters = cluster.nodes('master');
+    if (masters.length === 0) throw new Error('redisStore cache: the Cluster has no master node yet');
+    const known = mastersOf(cluster);
+    const opened = await Promise.allSettled(masters.map((node) => ioRedisTracking(node, prefix)(onKeys)));
+    const connections = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = opened.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(connections.map((connection) => connection.quit()));
+      throw failed.reason;
+    }
+    const { lost, signal } = lostSignal();
+    const onTopology = () => {
+      if (mastersOf(cluster) !== known) signal();
+    };
+    for (const event of ['refresh', '+node', '-node']) cluster.on(event, onTopology);
+    for (const connection of connections) void connection.lost.then(signal);
+    void lost.then(() => {
+      for (const event of ['refresh', '+node', '-node']) cluster.off(event, onTopology);
+      for (const connection of connections) void connection.quit();
+    });
+    // A change between reading the masters and listening would otherwise go unseen.
+    onTopology();
+    return {
+      lost,
+      async quit() {
+        signal();
+        await Promise.all(connections.map((connection) => connection.quit()));
+      },
+    };
+  };
+}
