@@ -69,6 +69,12 @@ export const VARIANTS: readonly VariantInfo[] = [
     counted: 'local',
     ours: true,
   },
+  {
+    id: 'express-coatcheck-kysely',
+    title: 'express + coatcheck (kysely on postgres)',
+    counted: 'local',
+    ours: true,
+  },
   { id: 'fastify', title: 'fastify (no session)', counted: 'none' },
   { id: 'fastify-session-memory', title: 'fastify + @fastify/session (memory)', counted: 'local' },
   { id: 'fastify-session-redis', title: 'fastify + @fastify/session + connect-redis', counted: 'redis' },
@@ -151,4 +157,5 @@ export const PAIRS: readonly PairSpec[] = [
   { a: 'express-coatcheck-memory', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'fastify-coatcheck-memory', b: 'fastify-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'express-coatcheck-postgres', b: 'express-coatcheck-drizzle', routes: ROUTES },
+  { a: 'express-coatcheck-postgres', b: 'express-coatcheck-kysely', routes: ROUTES },
 ];

@@ -145,3 +145,38 @@ export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
     },
   };
 }
+
+/**
+ * The Kysely store on PostgreSQL (its PostgresDialect over node-postgres), on a table the raw
+ * store created (the same shape as the Kysely migration's): the same server and pool size as
+ * {@link postgres}, statements counted on the pool, as the Drizzle variant's.
+ */
+export async function kyselyPostgres(ctx: BenchContext): Promise<BenchStore> {
+  const { kyselyStore } = await import('coatcheck/stores/kysely');
+  const { postgresStore } = await import('coatcheck/stores/postgres');
+  const { countStatement } = await import('../counters.ts');
+  const { Kysely, PostgresDialect } = await import('kysely');
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
+  const table = `${ctx.postgresTable}_kysely`;
+  await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
+  // Kysely sends every statement on a client it checked out of the pool: count there.
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (text: unknown, values?: unknown) => unknown;
+    (client as unknown as { query: typeof query }).query = (text, values) => {
+      countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
+      return query(text, values);
+    };
+  });
+  const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
+  const store = kyselyStore({ db, table });
+  await store.count(); // the start-up check, before the measured requests
+  return {
+    store,
+    close: async () => {
+      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_meta`);
+      await store.close();
+      await db.destroy();
+    },
+  };
+}
