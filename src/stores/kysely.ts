@@ -16,7 +16,7 @@ import { ormTableStore } from './orm/table-store.ts';
 import type { SqlTableStore } from './shared/sql-store.ts';
 
 export { type KyselySessionMigrationOptions, kyselySessionMigration } from './kysely/migration.ts';
-export type { KyselyLike } from './kysely/runner.ts';
+export type { KyselyExecutorLike, KyselyLike } from './kysely/runner.ts';
 export type { OrmStoreOptions } from './orm/options.ts';
 
 /** Options of {@link kyselyStore}. */

@@ -1,8 +1,8 @@
 /**
- * A Kysely instance as an {@link OrmRunner}: statements go through `executeQuery` with a compiled
- * raw query (the same SQL text the raw-driver stores send), on a copy of the instance without the
- * app's plugins (a `CamelCasePlugin` would rename the columns the store reads); transactions are
- * `db.transaction().execute()` on that root instance, so each gets a connection of its own.
+ * A Kysely instance as an {@link OrmRunner}: each statement is a compiled raw query (the same SQL
+ * text the raw-driver stores send), run on a connection the executor of a plugin-free copy of the
+ * instance lends (a `CamelCasePlugin` would rename the columns the store reads); transactions are
+ * `db.transaction().execute()` on that copy, so each gets a connection of its own.
  */
 import type { CompiledQuery, QueryResult } from 'kysely';
 import { ConfigError } from '../../core/errors.ts';
@@ -18,8 +18,20 @@ export interface KyselyLike {
   executeQuery(query: CompiledQuery<unknown>): Promise<QueryResult<unknown>>;
   /** A transaction builder, for the per-user limit. */
   transaction(): { execute<T>(callback: (trx: KyselyLike) => Promise<T>): Promise<T> };
-  /** The executor, whose adapter tells the dialect. */
-  getExecutor(): { readonly adapter: object };
+  /** The executor: its adapter tells the dialect, and it lends connections of the app's pool. */
+  getExecutor(): KyselyExecutorLike;
+}
+
+/** What the store uses of a Kysely query executor. */
+export interface KyselyExecutorLike {
+  /** The dialect's adapter (PostgresAdapter, MysqlAdapter, SqliteAdapter or a subclass). */
+  readonly adapter: object;
+  /** Runs `consumer` on a connection of the dialect's pool, released when it settles. */
+  provideConnection<T>(
+    consumer: (connection: {
+      executeQuery(query: CompiledQuery<unknown>): Promise<QueryResult<unknown>>;
+    }) => Promise<T>,
+  ): Promise<T>;
 }
 
 /**
@@ -52,9 +64,22 @@ export async function kyselyRunner(db: KyselyLike, dialect: OrmDialect): Promise
       return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
     };
   const plain = db.withoutPlugins();
+  const executor = plain.getExecutor();
+  /**
+   * A statement outside a transaction, on a connection the executor lends: what `executeQuery`
+   * does less its query id and result-plugin pass, which cost about 4 µs of CPU per statement
+   * (docs/BENCHMARKS.md, "The Drizzle store beside the raw PostgreSQL store"). Kysely's `log`
+   * still sees it: the driver logs at the connection.
+   */
+  const run: OrmRun = async (sql, values) => {
+    const query = CompiledQuery.raw(sql, [...values]);
+    const result = await executor.provideConnection((connection) => connection.executeQuery(query));
+    const rows = result.rows as Record<string, unknown>[];
+    return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
+  };
   return {
     dialect,
-    run: on(plain),
+    run,
     transaction: (body) => plain.transaction().execute((trx) => body(on(trx))),
   };
 }
