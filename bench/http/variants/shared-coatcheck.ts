@@ -128,10 +128,11 @@ export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
   await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
   // Counted on the pool itself, as the raw store's statements are: a Drizzle logger would also
   // turn off the store's direct path to the pool (stores/drizzle/runner.ts), which a plain app has.
-  const query = pool.query.bind(pool) as (text: unknown, values?: unknown) => unknown;
-  (pool as unknown as { query: typeof query }).query = (text, values) => {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: typeof query }).query = (...args) => {
+    const text = args[0];
     countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
-    return query(text, values);
+    return query(...args);
   };
   const db = drizzle(pool);
   const store = drizzleStore({ db, table });
@@ -161,11 +162,13 @@ export async function kyselyPostgres(ctx: BenchContext): Promise<BenchStore> {
   const table = `${ctx.postgresTable}_kysely`;
   await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
   // Kysely sends every statement on a client it checked out of the pool: count there.
+  // Every argument is passed on: the pool's own query() calls it with a callback as the third.
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (text: unknown, values?: unknown) => unknown;
-    (client as unknown as { query: typeof query }).query = (text, values) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: typeof query }).query = (...args) => {
+      const text = args[0];
       countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
-      return query(text, values);
+      return query(...args);
     };
   });
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
