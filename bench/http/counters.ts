@@ -63,6 +63,21 @@ export function countingQueryable(pool: Queryable): Queryable {
 }
 
 /**
+ * Counts every statement `target` (a pg Pool or Client) is asked to run by wrapping its own
+ * `query` in place. Every argument is passed on: the pool's `query()` calls a client's with a
+ * callback as the third.
+ */
+export function countQueryCalls(target: object): void {
+  const holder = target as { query: (...args: unknown[]) => unknown };
+  const query = holder.query.bind(target);
+  holder.query = (...args) => {
+    const text = args[0];
+    countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
+    return query(...args);
+  };
+}
+
+/**
  * Counts the calls made to an express-session or @fastify/session store instance by wrapping its
  * own methods in place (they still run: the wrapper only counts).
  */

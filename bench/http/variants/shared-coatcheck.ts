@@ -120,7 +120,7 @@ export async function postgres(ctx: BenchContext): Promise<BenchStore> {
 export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
   const { drizzleStore } = await import('coatcheck/stores/drizzle');
   const { postgresStore } = await import('coatcheck/stores/postgres');
-  const { countStatement } = await import('../counters.ts');
+  const { countQueryCalls } = await import('../counters.ts');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
@@ -128,12 +128,7 @@ export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
   await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
   // Counted on the pool itself, as the raw store's statements are: a Drizzle logger would also
   // turn off the store's direct path to the pool (stores/drizzle/runner.ts), which a plain app has.
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  (pool as unknown as { query: typeof query }).query = (...args) => {
-    const text = args[0];
-    countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
-    return query(...args);
-  };
+  countQueryCalls(pool);
   const db = drizzle(pool);
   const store = drizzleStore({ db, table });
   await store.count(); // the start-up check, before the measured requests
@@ -155,22 +150,14 @@ export async function drizzlePostgres(ctx: BenchContext): Promise<BenchStore> {
 export async function kyselyPostgres(ctx: BenchContext): Promise<BenchStore> {
   const { kyselyStore } = await import('coatcheck/stores/kysely');
   const { postgresStore } = await import('coatcheck/stores/postgres');
-  const { countStatement } = await import('../counters.ts');
+  const { countQueryCalls } = await import('../counters.ts');
   const { Kysely, PostgresDialect } = await import('kysely');
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
   const table = `${ctx.postgresTable}_kysely`;
   await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
   // Kysely sends every statement on a client it checked out of the pool: count there.
-  // Every argument is passed on: the pool's own query() calls it with a callback as the third.
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: typeof query }).query = (...args) => {
-      const text = args[0];
-      countStatement(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
-      return query(...args);
-    };
-  });
+  pool.on('connect', (client) => countQueryCalls(client));
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
   const store = kyselyStore({ db, table });
   await store.count(); // the start-up check, before the measured requests

@@ -6,7 +6,7 @@
  */
 import type { CompiledQuery, QueryResult } from 'kysely';
 import { ConfigError } from '../../core/errors.ts';
-import type { OrmDialect, OrmRun, OrmRunner } from '../orm/runner.ts';
+import type { OrmDialect, OrmResult, OrmRun, OrmRunner } from '../orm/runner.ts';
 
 /** What the store uses of a `Kysely` instance (any database type). */
 export interface KyselyLike {
@@ -56,13 +56,14 @@ export function kyselyDialect(factory: string, db: KyselyLike, dialect: OrmDiale
 /** Builds the runner over `db` once Kysely's module (for `CompiledQuery.raw`) is loaded. */
 export async function kyselyRunner(db: KyselyLike, dialect: OrmDialect): Promise<OrmRunner> {
   const { CompiledQuery } = await import('kysely');
+  const shaped = (result: QueryResult<unknown>): OrmResult => {
+    const rows = result.rows as Record<string, unknown>[];
+    return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
+  };
   const on =
     (target: KyselyLike): OrmRun =>
-    async (sql, values) => {
-      const result = await target.executeQuery(CompiledQuery.raw(sql, [...values]));
-      const rows = result.rows as Record<string, unknown>[];
-      return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
-    };
+    async (sql, values) =>
+      shaped(await target.executeQuery(CompiledQuery.raw(sql, [...values])));
   const plain = db.withoutPlugins();
   const executor = plain.getExecutor();
   /**
@@ -73,9 +74,7 @@ export async function kyselyRunner(db: KyselyLike, dialect: OrmDialect): Promise
    */
   const run: OrmRun = async (sql, values) => {
     const query = CompiledQuery.raw(sql, [...values]);
-    const result = await executor.provideConnection((connection) => connection.executeQuery(query));
-    const rows = result.rows as Record<string, unknown>[];
-    return { rows, affected: Number(result.numAffectedRows ?? rows.length) };
+    return shaped(await executor.provideConnection((connection) => connection.executeQuery(query)));
   };
   return {
     dialect,

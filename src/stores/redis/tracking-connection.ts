@@ -160,10 +160,12 @@ interface IoRedisClusterTrackable {
   off(event: string, listener: () => void): unknown;
 }
 
-/** The masters' addresses, in a stable order, to notice a change of topology. */
-function mastersOf(cluster: IoRedisClusterTrackable): string {
-  return cluster
-    .nodes('master')
+/** ioredis Cluster events after which the set of masters may have changed. */
+const TOPOLOGY_EVENTS = ['refresh', '+node', '-node'] as const;
+
+/** The addresses of `masters`, in a stable order, to notice a change of topology. */
+function addressesOf(masters: readonly object[]): string {
+  return masters
     .map((node) => {
       const options = (node as { options?: { host?: string; port?: number } }).options;
       return `${options?.host ?? ''}:${options?.port ?? ''}`;
@@ -184,7 +186,7 @@ export function ioRedisClusterTracking(client: object, prefix: string): OpenTrac
   return async (onKeys) => {
     const masters = cluster.nodes('master');
     if (masters.length === 0) throw new Error('redisStore cache: the Cluster has no master node yet');
-    const known = mastersOf(cluster);
+    const known = addressesOf(masters);
     const opened = await Promise.allSettled(masters.map((node) => ioRedisTracking(node, prefix)(onKeys)));
     const connections = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const failed = opened.find((result) => result.status === 'rejected');
@@ -194,12 +196,12 @@ export function ioRedisClusterTracking(client: object, prefix: string): OpenTrac
     }
     const { lost, signal } = lostSignal();
     const onTopology = () => {
-      if (mastersOf(cluster) !== known) signal();
+      if (addressesOf(cluster.nodes('master')) !== known) signal();
     };
-    for (const event of ['refresh', '+node', '-node']) cluster.on(event, onTopology);
+    for (const event of TOPOLOGY_EVENTS) cluster.on(event, onTopology);
     for (const connection of connections) void connection.lost.then(signal);
     void lost.then(() => {
-      for (const event of ['refresh', '+node', '-node']) cluster.off(event, onTopology);
+      for (const event of TOPOLOGY_EVENTS) cluster.off(event, onTopology);
       for (const connection of connections) void connection.quit();
     });
     // A change between reading the masters and listening would otherwise go unseen.
