@@ -7,44 +7,42 @@
  * All deadlines of one queue are `now + timeoutMs` with the same `timeoutMs`, so insertion order is
  * deadline order: the timer is armed for the oldest pending call and, when it fires, expires calls
  * from the front until it meets one still within its time. Each call costs a Set insert and delete
- * (and a ref/unref of the one timer when the queue fills or empties).
+ * (and a ref/unref of the one timer when the queue fills or empties), and no object of its own.
  * The monotonic clock (the global `performance`) is used, so a wall-clock jump neither fires nor
  * delays a deadline. Timers may be numbers (workerd, the edge runtime): see timers.ts.
  */
 import { refTimer, unrefTimer } from './timers.ts';
 
-/** A pending deadline: `cancel()` once the call settled. */
-export interface Deadline {
-  cancel(): void;
+/**
+ * Something with a deadline: the queue sets `due` when it is added and calls `expire()` once it
+ * passes, unless it was removed first. The store call itself is the entry (store-call.ts), so a
+ * deadline costs no object or closure of its own.
+ */
+export interface Expiring {
+  due: number;
+  expire(): void;
 }
 
-interface Entry extends Deadline {
-  readonly at: number;
-  readonly onExpire: () => void;
-}
-
-class DeadlineQueue {
+/** The deadlines of one timeout length. */
+export class DeadlineQueue {
   readonly #timeoutMs: number;
-  readonly #pending = new Set<Entry>();
+  readonly #pending = new Set<Expiring>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(timeoutMs: number) {
     this.#timeoutMs = timeoutMs;
   }
 
-  add(onExpire: () => void): Deadline {
-    const entry: Entry = {
-      at: performance.now() + this.#timeoutMs,
-      onExpire,
-      cancel: () => this.#remove(entry),
-    };
+  /** Calls `entry.expire()` once this queue's timeout has passed, unless it is removed first. */
+  add(entry: Expiring): void {
+    entry.due = performance.now() + this.#timeoutMs;
     this.#pending.add(entry);
     if (this.#timer === undefined) this.#arm(this.#timeoutMs);
     else if (this.#pending.size === 1) refTimer(this.#timer);
-    return entry;
   }
 
-  #remove(entry: Entry): void {
+  /** Cancels `entry`'s deadline (its call settled). */
+  remove(entry: Expiring): void {
     // Like a per-call timer, a pending call keeps the process alive until its deadline; an idle
     // queue's timer (still armed for a call that settled) does not.
     if (this.#pending.delete(entry) && this.#pending.size === 0) unrefTimer(this.#timer);
@@ -58,24 +56,24 @@ class DeadlineQueue {
     this.#timer = undefined;
     const now = performance.now();
     for (const entry of this.#pending) {
-      if (entry.at > now) {
-        this.#arm(entry.at - now);
+      if (entry.due > now) {
+        this.#arm(entry.due - now);
         return;
       }
       this.#pending.delete(entry);
-      entry.onExpire();
+      entry.expire();
     }
   }
 }
 
 const QUEUES = new Map<number, DeadlineQueue>();
 
-/** Calls `onExpire` once `timeoutMs` has passed, unless the returned deadline is cancelled first. */
-export function deadline(timeoutMs: number, onExpire: () => void): Deadline {
+/** The one queue of deadlines `timeoutMs` long. */
+export function deadlineQueue(timeoutMs: number): DeadlineQueue {
   let queue = QUEUES.get(timeoutMs);
   if (queue === undefined) {
     queue = new DeadlineQueue(timeoutMs);
     QUEUES.set(timeoutMs, queue);
   }
-  return queue.add(onExpire);
+  return queue;
 }

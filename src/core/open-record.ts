@@ -22,31 +22,35 @@ export function openRecord(
 ): OpenedRecord | undefined | Promise<OpenedRecord | undefined> {
   const runtime = session.runtime;
   const userAgent = session.meta.userAgent;
-  const opened: OpenedRecord = { decoded: new Map(), plain: new Map(), stale: new Set() };
   const cipher = runtime.cipher;
+  const decoded = new Map<string, unknown>();
+  // Without a cipher the stored text is the plain text: no second map (see SessionValues).
+  const plain = cipher === undefined ? undefined : new Map<string, string>();
+  let stale: Set<string> | undefined;
   try {
-    for (const [key, stored] of Object.entries(record.data)) {
-      let text = stored;
+    const data = record.data;
+    for (const key of Object.keys(data)) {
+      let text = data[key]!;
       if (cipher !== undefined) {
-        const open = cipher.open(stored, key);
+        const open = cipher.open(text, key);
         text = open.plaintext;
-        if (open.stale) opened.stale.add(key);
+        if (open.stale) {
+          stale ??= new Set();
+          stale.add(key);
+        }
+        plain?.set(key, text);
       }
-      opened.decoded.set(key, decodeValue(text, runtime.codecLimits));
-      opened.plain.set(key, text);
+      decoded.set(key, decodeValue(text, runtime.codecLimits));
     }
   } catch (error) {
     runtime.reportCorrupt(session, record, error);
     return undefined;
   }
-  if (
-    runtime.bindUserAgent &&
-    opened.decoded.has(META.userAgent) &&
-    opened.decoded.get(META.userAgent) !== userAgent
-  ) {
+  if (runtime.bindUserAgent && decoded.has(META.userAgent) && decoded.get(META.userAgent) !== userAgent) {
     runtime.reportAnomaly(session, record, 'user_agent');
     return undefined;
   }
+  const opened: OpenedRecord = { decoded, plain, stale };
   const schema = runtime.schema;
   if (schema === undefined) return opened;
   return validated(runtime, schema, session, record, opened);

@@ -17,9 +17,9 @@ import type { SessionRuntime, SessionState } from './session-state.ts';
 import type { SessionData } from './session-types.ts';
 import type { LoadHooks, Sessions } from './sessions-api.ts';
 import { type Store, type StoreCapabilities, type StoreRecord, storeCapabilities } from './store.ts';
-import { callStore } from './store-call.ts';
+import { callStoreWith } from './store-call.ts';
 import { commitLabel, type Telemetry } from './telemetry.ts';
-import { type LoadInput, readTicket } from './ticket-reader.ts';
+import { type LoadInput, type Rejection, readTicket } from './ticket-reader.ts';
 import { generateToken } from './token.ts';
 import { isRemembered, type UserSession, userSessions } from './user-sessions.ts';
 import { warn } from './warn.ts';
@@ -67,6 +67,9 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     };
   }
 
+  /** Told by readTicket why a presented ticket was refused; made once, not per request. */
+  readonly #onRejectedTicket = (reason: Rejection): void => this.#emit(reason, undefined, null);
+
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.codecLimits = options.codecLimits;
@@ -86,7 +89,7 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
   }
 
   load(input: LoadInput, hooks?: LoadHooks<Data>): Session<Data> {
-    const ticket = readTicket(input, this.options, (reason) => this.#emit(reason, undefined, null));
+    const ticket = readTicket(input, this.options, this.#onRejectedTicket);
     const session = openSession<Data>(this, ticket, input);
     const onFirstUse = hooks?.onFirstUse;
     if (onFirstUse === undefined) return session;
@@ -141,9 +144,9 @@ class SessionManager<Data extends SessionData> implements Sessions<Data>, Sessio
     const telemetry = this.#telemetry;
     const call =
       telemetry === undefined
-        ? callStore(store.name, operation, timeoutMs, () => run(store))
+        ? callStoreWith(store.name, operation, timeoutMs, run, store)
         : telemetry.storeCall(store.name, operation, () =>
-            callStore(store.name, operation, timeoutMs, () => run(store)),
+            callStoreWith(store.name, operation, timeoutMs, run, store),
           );
     // Hot path: no extra promise per store call unless someone listens for outages.
     if (!this.#events.has('store_unavailable')) return call;

@@ -81,11 +81,26 @@ function verify(
     onReject(check.reason === 'bad_signature' ? 'invalid_signature' : 'invalid_token');
     return { ...NO_TICKET, kind: 'rejected', inCookie };
   }
-  return {
-    kind: 'valid',
-    inCookie,
-    token: check.token,
-    key: storeKeyFor(check.token, options.keyPrefix),
-    staleSignature: check.stale,
-  };
+  return new ValidTicket(inCookie, check.token, storeKeyFor(check.token, options.keyPrefix), check.stale);
+}
+
+/**
+ * A verified ticket. A class rather than an object literal: the session keeps it as long as the
+ * request lives, and on Express that is long enough for it to be promoted; a class instance is one
+ * shape and carries no allocation site V8 could decide to pretenure (docs/BENCHMARKS.md, "Why
+ * Express promotes what a session keeps").
+ */
+class ValidTicket implements PresentedTicket {
+  readonly kind = 'valid';
+  readonly inCookie: boolean;
+  readonly token: string;
+  readonly key: string;
+  readonly staleSignature: boolean;
+
+  constructor(inCookie: boolean, token: string, key: string, staleSignature: boolean) {
+    this.inCookie = inCookie;
+    this.token = token;
+    this.key = key;
+    this.staleSignature = staleSignature;
+  }
 }

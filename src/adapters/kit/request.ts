@@ -41,13 +41,38 @@ export function loadInput<Data extends SessionData, Source>(
   facts: RequestFacts,
 ): LoadInput {
   const headerName = sessions.options.header?.name;
-  return {
-    cookie: read(source, 'cookie') || undefined,
-    header: headerName === undefined ? undefined : read(source, headerName) || undefined,
-    userAgent: read(source, 'user-agent') || undefined,
-    ip: facts.ip,
-    context: facts.context,
-  };
+  return new RequestInput(
+    read(source, 'cookie') || undefined,
+    headerName === undefined ? undefined : read(source, headerName) || undefined,
+    read(source, 'user-agent') || undefined,
+    facts,
+  );
+}
+
+/**
+ * A request's LoadInput. A class rather than an object literal, for the reason given at core's
+ * ValidTicket (ticket-reader.ts): the session keeps it, as its request metadata, while the
+ * request lives.
+ */
+class RequestInput implements LoadInput {
+  readonly cookie: string | undefined;
+  readonly header: string | undefined;
+  readonly userAgent: string | undefined;
+  readonly ip: LoadInput['ip'];
+  readonly context: LoadInput['context'];
+
+  constructor(
+    cookie: string | undefined,
+    header: string | undefined,
+    userAgent: string | undefined,
+    facts: RequestFacts,
+  ) {
+    this.cookie = cookie;
+    this.header = header;
+    this.userAgent = userAgent;
+    this.ip = facts.ip;
+    this.context = facts.context;
+  }
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * Where Express's extra collection comes from: heap bytes allocated and promoted (survived two
+ * scavenges into the old generation) per request, read from V8's own GC trace (`--trace-gc-nvp`)
+ * of each server, so the figures do not move with the machine's speed the way CPU time does.
+ *
+ *   node --import tsx bench/gc/promotion.ts          (from the checkout; `npm run bench:gc`)
+ *
+ * Cases (case-server.ts): node:http alone; node:http re-prototyping req and res as Express does;
+ * Fastify alone and with coatcheck's plugin; Express alone; Express calling coatcheck's core from the route; Express with coatcheck's
+ * middleware; that last one again with V8's allocation-site pretenuring off. Settings:
+ * BENCH_DURATION (s measured, 5), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { pinned, runLoad } from '../http/children.ts';
+import { cookiePair, dropSockets, get } from '../http/requests.ts';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const env = process.env;
+const seconds = (name: string, fallback: number) => Number(env[name] ?? fallback) || fallback;
+const duration = seconds('BENCH_DURATION', 5);
+const warmup = seconds('BENCH_WARMUP', 2);
+const connections = seconds('BENCH_CONNECTIONS', 50);
+
+interface Case {
+  readonly id: string;
+  readonly label: string;
+  readonly flags?: readonly string[];
+}
+
+const CASES: readonly Case[] = [
+  { id: 'node', label: 'node:http, `res.end`' },
+  { id: 'node-reprototyped', label: 'node:http + `Object.setPrototypeOf(req/res)` (what Express does)' },
+  { id: 'fastify', label: 'Fastify alone' },
+  { id: 'fastify-coatcheck', label: 'Fastify + coatcheck plugin' },
+  { id: 'express', label: 'Express alone' },
+  { id: 'express-core-in-route', label: 'Express, coatcheck core called in the route' },
+  { id: 'express-coatcheck', label: 'Express + coatcheck middleware' },
+  {
+    id: 'express-coatcheck',
+    label: 'Express + coatcheck middleware, `--no-allocation-site-pretenuring`',
+    flags: ['--no-allocation-site-pretenuring'],
+  },
+];
+
+interface Figures {
+  readonly allocated: number;
+  readonly promoted: number;
+  readonly scavenges: number;
+  readonly markCompacts: number;
+  readonly requests: number;
+}
+
+/** Sums the GC trace after MARK: bytes allocated and promoted, per request. */
+function summarise(trace: string, requests: number): Figures {
+  const measured = trace.split('MARK\n').slice(1).join('');
+  let allocated = 0;
+  let promoted = 0;
+  let scavenges = 0;
+  let markCompacts = 0;
+  for (const line of measured.split('\n')) {
+    const kind = / gc=(\w+) /.exec(line)?.[1];
+    if (kind === undefined) continue;
+    if (kind === 's') scavenges++;
+    else if (kind === 'mc' || kind === 'mmc') markCompacts++;
+    const number = (field: string) => Number(new RegExp(` ${field}=(\\d+)`).exec(line)?.[1] ?? 0);
+    // V8 prints a meaningless `allocated` now and then (a counter read across a reset): a value
+    // above 1 GB between two collections is that, not an allocation.
+    const bytes = number('allocated');
+    if (bytes < 2 ** 30) allocated += bytes;
+    promoted += number('promoted');
+  }
+  return {
+    allocated: allocated / requests,
+    promoted: promoted / requests,
+    scavenges,
+    markCompacts,
+    requests,
+  };
+}
+
+function startCase(item: Case): Promise<{ child: ChildProcess; port: number; trace: () => string }> {
+  const node = [
+    process.execPath,
+    '--trace-gc-nvp',
+    ...(item.flags ?? []),
+    '--import',
+    'tsx',
+    `${here}case-server.ts`,
+    item.id,
+  ];
+  const [command, args] = pinned ? ['taskset', ['-c', '0', ...node]] : [node[0]!, node.slice(1)];
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /^PORT (\d+)$/m.exec(out)?.[1];
+      if (port !== undefined) resolve({ child, port: Number(port), trace: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`case ${item.id} exited with ${code}`)));
+  });
+}
+
+async function measure(item: Case): Promise<Figures> {
+  const { child, port, trace } = await startCase(item);
+  try {
+    const cookie = cookiePair(await get(port, '/new'), 'sid');
+    if (cookie === undefined) throw new Error(`case ${item.id} set no session cookie`);
+    dropSockets();
+    const load = { url: `http://127.0.0.1:${port}/read`, connections, headers: { cookie } };
+    await runLoad({ ...load, duration: warmup });
+    child.kill('SIGUSR2');
+    const result = await runLoad({ ...load, duration });
+    if (result.errors > 0 || result.non2xx > 0)
+      throw new Error(`case ${item.id}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+    return summarise(trace(), result.total);
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGTERM');
+  }
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const rows: string[] = [];
+for (const item of CASES) {
+  const figures = await measure(item);
+  process.stderr.write(
+    `  ${item.label}: ${kb(figures.allocated)} KB allocated, ${kb(figures.promoted)} KB promoted per request\n`,
+  );
+  rows.push(
+    `| ${item.label} | ${kb(figures.allocated)} | ${kb(figures.promoted)} | ${figures.scavenges} / ${figures.markCompacts} | ${figures.requests} |`,
+  );
+}
+process.stdout.write(
+  [
+    `GET /read, ${connections} connections, ${duration} s after ${warmup} s of warm-up; V8's GC trace of the server.`,
+    '',
+    '| server | KB allocated / request | KB promoted / request | scavenges / mark-compacts | requests |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ].join('\n'),
+);
