@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the HTTP benchmark, then the micro-benchmarks, printed as markdown tables and
  * saved to bench/results/latest.json and bench/results/latest.md. `BENCH_SKIP=http`,
- * `BENCH_SKIP=memory` or `BENCH_SKIP=micro` leaves one part out; `BENCH_QUICK=1` is a short run. Machine facts are printed first.
+ * `BENCH_SKIP=memory`, `BENCH_SKIP=gc` (bytes promoted per request, bench/gc) or `BENCH_SKIP=micro` leaves one part out; `BENCH_QUICK=1` is a short run. Machine facts are printed first.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -89,6 +89,18 @@ if (!skip.has('memory')) {
   out.push(...section);
 }
 
+const { promotionTable, promotionTargets, runPromotionStudy } = await import('./gc/promotion.ts');
+let promotion: Awaited<ReturnType<typeof runPromotionStudy>> = [];
+if (!skip.has('gc')) {
+  promotion = await runPromotionStudy();
+  const section = [
+    '### Heap allocated and promoted per request (V8 GC trace, bench/gc)',
+    promotionTable(promotion),
+  ];
+  process.stdout.write(`${section.join('\n\n')}\n\n`);
+  out.push(...section);
+}
+
 // Loaded only now: the micro cases import coatcheck's dist/, which the build above has just made
 // (a static import would be resolved before the build, and fail on a fresh clone).
 const { microTable, microTargets, runMicroBenchmarks } = await import('./micro/run-micro.ts');
@@ -105,6 +117,7 @@ const targets = [
   ...httpTargets(http),
   ...tripTargets(http),
   ...memoryTargets(memory),
+  ...promotionTargets(promotion),
   ...microTargets(micro),
 ];
 const targetSection = ['### Targets', targetsTable(targets)];
@@ -115,6 +128,6 @@ const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(
   `${dir}latest.json`,
-  `${JSON.stringify({ machine, settings, http, pairs, memory, micro }, null, 2)}\n`,
+  `${JSON.stringify({ machine, settings, http, pairs, memory, promotion, micro }, null, 2)}\n`,
 );
 writeFileSync(`${dir}latest.md`, `${out.join('\n\n')}\n`);

@@ -3,7 +3,7 @@
  * scavenges into the old generation) per request, read from V8's own GC trace (`--trace-gc-nvp`)
  * of each server, so the figures do not move with the machine's speed the way CPU time does.
  *
- *   node --import tsx bench/gc/promotion.ts          (from the checkout; `npm run bench:gc`)
+ *   npm run bench:gc        (this study alone; `npm run bench` runs it too, unless BENCH_SKIP=gc)
  *
  * Cases (case-server.ts): node:http alone; node:http re-prototyping req and res as Express does;
  * Fastify alone and with coatcheck's plugin; Express alone; Express calling coatcheck's core from the route; Express with coatcheck's
@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pinned, runLoad } from '../http/children.ts';
+import type { TargetLine } from '../http/report.ts';
 import { cookiePair, dropSockets, get } from '../http/requests.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -22,7 +23,7 @@ const duration = seconds('BENCH_DURATION', 5);
 const warmup = seconds('BENCH_WARMUP', 2);
 const connections = seconds('BENCH_CONNECTIONS', 50);
 
-interface Case {
+export interface Case {
   readonly id: string;
   readonly label: string;
   readonly flags?: readonly string[];
@@ -43,7 +44,8 @@ const CASES: readonly Case[] = [
   },
 ];
 
-interface Figures {
+/** One case's figures, per request served in the measured window. */
+export interface Figures {
   readonly allocated: number;
   readonly promoted: number;
   readonly scavenges: number;
@@ -124,24 +126,76 @@ async function measure(item: Case): Promise<Figures> {
   }
 }
 
-const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-const rows: string[] = [];
-for (const item of CASES) {
-  const figures = await measure(item);
-  process.stderr.write(
-    `  ${item.label}: ${kb(figures.allocated)} KB allocated, ${kb(figures.promoted)} KB promoted per request\n`,
-  );
-  rows.push(
-    `| ${item.label} | ${kb(figures.allocated)} | ${kb(figures.promoted)} | ${figures.scavenges} / ${figures.markCompacts} | ${figures.requests} |`,
-  );
+/** A measured case. */
+export interface PromotionResult extends Figures {
+  readonly id: string;
+  readonly label: string;
+  readonly flags: readonly string[];
 }
-process.stdout.write(
-  [
+
+/** Runs every case, one after the other. */
+export async function runPromotionStudy(): Promise<PromotionResult[]> {
+  const results: PromotionResult[] = [];
+  for (const item of CASES) {
+    const figures = await measure(item);
+    process.stderr.write(
+      `  ${item.label}: ${kb(figures.allocated)} KB allocated, ${kb(figures.promoted)} KB promoted per request\n`,
+    );
+    results.push({ ...figures, id: item.id, label: item.label, flags: item.flags ?? [] });
+  }
+  return results;
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+
+/** The study as a markdown table. */
+export function promotionTable(results: readonly PromotionResult[]): string {
+  return [
     `GET /read, ${connections} connections, ${duration} s after ${warmup} s of warm-up; V8's GC trace of the server.`,
     '',
     '| server | KB allocated / request | KB promoted / request | scavenges / mark-compacts | requests |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows,
-    '',
-  ].join('\n'),
-);
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${kb(r.allocated)} | ${kb(r.promoted)} | ${r.scavenges} / ${r.markCompacts} | ${r.requests} |`,
+    ),
+  ].join('\n');
+}
+
+/**
+ * What a session may add to a framework's promotion: at most 0.5 KB per request over the framework
+ * alone (on Express, whose requests are promoted anyway, a kept session must not drag more along).
+ */
+export function promotionTargets(results: readonly PromotionResult[]): TargetLine[] {
+  const plain = (id: string) => results.find((r) => r.id === id && r.flags.length === 0);
+  const pairs: [string, string, string][] = [
+    ['Express + coatcheck promotes ≤ 0.5 KB/request more than Express alone', 'express', 'express-coatcheck'],
+    ['Fastify + coatcheck promotes ≤ 0.5 KB/request more than Fastify alone', 'fastify', 'fastify-coatcheck'],
+  ];
+  return pairs.map(([target, alone, withSessions]) => {
+    const a = plain(alone);
+    const b = plain(withSessions);
+    const extra = a === undefined || b === undefined ? undefined : (b.promoted - a.promoted) / 1024;
+    return {
+      target,
+      measured:
+        a === undefined || b === undefined
+          ? 'not measured'
+          : `${kb(b.promoted)} vs ${kb(a.promoted)} KB promoted`,
+      ratio: extra,
+      goal: 0.5,
+      atMost: true,
+      figure: extra === undefined ? '-' : `+${extra.toFixed(2)} KB`,
+    };
+  });
+}
+
+// Run as a script (`npm run bench:gc`), not when imported by bench/run.ts.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const results = await runPromotionStudy();
+  process.stdout.write(`${promotionTable(results)}\n\n`);
+  for (const line of promotionTargets(results)) {
+    const met = line.ratio !== undefined && line.ratio <= line.goal;
+    process.stdout.write(`${line.target}: ${line.figure} (${line.measured}): ${met ? 'met' : 'missed'}\n`);
+  }
+}

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Session, SessionData, Sessions } from '../index.ts';
 import { loadRequestSession, type SessionHandler } from './node/request.ts';
-import { holdOnInstance, sendError } from './node/response-hold.ts';
+import { HoldCallbacks, holdOnInstance, sendError } from './node/response-hold.ts';
 
 /** Options of the node adapter. */
 export interface NodeAdapterOptions {
@@ -40,7 +40,7 @@ export function attachSession<Data extends SessionData>(
   options: NodeAdapterOptions = {},
 ): Session<Data> {
   const session = loadRequestSession(sessions, req, options);
-  holdOnInstance(sessions, session, res, { onCommitError: options.onCommitError });
+  holdOnInstance(sessions, session, res, new HoldCallbacks(options.onCommitError));
   return session;
 }
 

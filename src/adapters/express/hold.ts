@@ -22,6 +22,7 @@ import { type ClientIpOptions, loadRequestSession } from '../node/request.ts';
 import {
   HELD_METHODS,
   type HeldMethods,
+  HoldCallbacks,
   type HoldOptions,
   holdOnInstance,
   ResponseHold,
@@ -59,10 +60,10 @@ export function loadAndHold<Data extends SessionData>(
   const send = prototypeHold(res);
   if (send === undefined) {
     const session = loadRequestSession(sessions, req, ip);
-    holdOnInstance(sessions, session, res, { onCommitError, onCommitted });
+    holdOnInstance(sessions, session, res, new HoldCallbacks(onCommitError, onCommitted));
     return session;
   }
-  return openHeld(sessions, ip, req, res, { onCommitError, onCommitted }, send, undefined);
+  return openHeld(sessions, ip, req, res, new HoldCallbacks(onCommitError, onCommitted), send, undefined);
 }
 
 /** `openHeld`'s `place` for a session kept in an empty `res.locals` slot. */
@@ -120,7 +121,15 @@ export function holdInLocals<Data extends SessionData>(
     localsOf(res)[HOLD] = new Deferred(owner, onCommitError, send);
     return undefined;
   }
-  return openHeld(owner.sessions, owner.ip, req, res, { onCommitError, onCommitted }, send, EMPTY);
+  return openHeld(
+    owner.sessions,
+    owner.ip,
+    req,
+    res,
+    new HoldCallbacks(onCommitError, onCommitted),
+    send,
+    EMPTY,
+  );
 }
 
 /**
@@ -140,7 +149,7 @@ export function sessionInLocals(req: IncomingMessage, res: ServerResponse): Sess
       owner.ip,
       req,
       res,
-      { onCommitError: next },
+      new HoldCallbacks(next),
       send,
       entry as Deferred<SessionData>,
     );

@@ -47,7 +47,50 @@ export interface HoldOptions {
   readonly onCommitted?: ((status: number) => string | undefined) | undefined;
 }
 
-type Held = { kind: 'write'; args: WriteArgs } | { kind: 'end'; args: EndArgs };
+/**
+ * HoldOptions as a class instance, which is what every adapter passes. Why not an object literal:
+ * the hold keeps its options for as long as the response lives, and on Express (which keeps
+ * every request alive across several scavenges) V8 then pretenures the literal's allocation site;
+ * from then on each literal is born in the old generation pointing at the request's young
+ * `next` closure, so that closure and everything it reaches (req, res, the router's state, the
+ * session) is promoted with every request. Measured: 3.8 KB promoted per request, the whole of
+ * coatcheck's promotion on Express (docs/BENCHMARKS.md, "Why Express promotes what a session
+ * keeps"; `npm run bench:gc`). Class instances carry no allocation site, so they are never
+ * pretenured. The same holds for the other objects a hold keeps (HeldHead, HeldCall).
+ */
+export class HoldCallbacks implements HoldOptions {
+  readonly onCommitError: HoldOptions['onCommitError'];
+  readonly onCommitted: HoldOptions['onCommitted'];
+
+  constructor(onCommitError: HoldOptions['onCommitError'], onCommitted?: HoldOptions['onCommitted']) {
+    this.onCommitError = onCommitError;
+    this.onCommitted = onCommitted;
+  }
+}
+
+/** A write or end call made while held (a class for the reason given at HoldCallbacks). */
+class HeldCall {
+  readonly end: boolean;
+  readonly args: WriteArgs | EndArgs;
+
+  constructor(end: boolean, args: WriteArgs | EndArgs) {
+    this.end = end;
+    this.args = args;
+  }
+}
+
+/** The status line and headers given to a held writeHead (a class, see HoldCallbacks). */
+class HeldHead {
+  readonly status: number;
+  readonly message: string | undefined;
+  readonly headers: OutgoingHttpHeaders | undefined;
+
+  constructor(status: number, message: string | undefined, headers: OutgoingHttpHeaders | undefined) {
+    this.status = status;
+    this.message = message;
+    this.headers = headers;
+  }
+}
 
 /** One response's hold. */
 export class ResponseHold<Data extends SessionData> {
@@ -57,11 +100,9 @@ export class ResponseHold<Data extends SessionData> {
   readonly #options: HoldOptions;
   readonly #send: HeldMethods;
   readonly #onDone: (() => void) | undefined;
-  #head:
-    | { status: number; message: string | undefined; headers: OutgoingHttpHeaders | undefined }
-    | undefined;
+  #head: HeldHead | undefined;
   /** Calls made while held, in order, once there are two; most responses make one, end(). */
-  #held: Held[] | undefined;
+  #held: HeldCall[] | undefined;
   /** The arguments of end() when it was the only call held. */
   #onlyEnd: EndArgs | undefined;
   #state: 'open' | 'committing' | 'done' = 'open';
@@ -107,7 +148,7 @@ export class ResponseHold<Data extends SessionData> {
     const [first, second] = rest;
     const message = typeof first === 'string' ? first : undefined;
     const headers = (typeof first === 'string' ? second : first) as OutgoingHttpHeaders | undefined;
-    this.#head = { status, message, headers: Array.isArray(headers) ? undefined : headers };
+    this.#head = new HeldHead(status, message, Array.isArray(headers) ? undefined : headers);
     if (Array.isArray(headers))
       for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(headers[i], headers[i + 1]);
     res.statusCode = status;
@@ -115,21 +156,21 @@ export class ResponseHold<Data extends SessionData> {
   }
 
   write(args: WriteArgs): boolean {
-    this.#queue({ kind: 'write', args });
+    this.#queue(new HeldCall(false, args));
     this.#start();
     return true;
   }
 
   end(args: EndArgs): ServerResponse {
     if (this.#held === undefined && this.#onlyEnd === undefined) this.#onlyEnd = args;
-    else this.#queue({ kind: 'end', args });
+    else this.#queue(new HeldCall(true, args));
     this.#start();
     return this.#res;
   }
 
-  #queue(call: Held): void {
+  #queue(call: HeldCall): void {
     if (this.#held === undefined) {
-      this.#held = this.#onlyEnd === undefined ? [] : [{ kind: 'end', args: this.#onlyEnd }];
+      this.#held = this.#onlyEnd === undefined ? [] : [new HeldCall(true, this.#onlyEnd)];
       this.#onlyEnd = undefined;
     }
     this.#held.push(call);
@@ -174,8 +215,8 @@ export class ResponseHold<Data extends SessionData> {
     }
     if (this.#onlyEnd !== undefined) this.#send.end.apply(res, this.#onlyEnd);
     for (const call of this.#held ?? []) {
-      if (call.kind === 'write') this.#send.write.apply(res, call.args);
-      else this.#send.end.apply(res, call.args);
+      if (call.end) this.#send.end.apply(res, call.args as EndArgs);
+      else this.#send.write.apply(res, call.args as WriteArgs);
     }
   }
 
