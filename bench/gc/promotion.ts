@@ -6,13 +6,14 @@
  *   npm run bench:gc        (this study alone; `npm run bench` runs it too, unless BENCH_SKIP=gc)
  *
  * Cases (case-server.ts): node:http alone; node:http re-prototyping req and res as Express does;
- * Fastify alone and with coatcheck's plugin; Express alone; Express calling coatcheck's core from the route; Express with coatcheck's
- * middleware; that last one again with V8's allocation-site pretenuring off. Settings:
+ * Fastify alone and with coatcheck's plugin; Express alone; Express calling coatcheck's core from
+ * the route; Express with coatcheck's middleware; that last one again with V8's allocation-site
+ * pretenuring off. Settings:
  * BENCH_DURATION (s measured, 5), BENCH_WARMUP (s, 2), BENCH_CONNECTIONS (50).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { pinned, runLoad } from '../http/children.ts';
+import { nodeCommand, runLoad } from '../http/children.ts';
 import type { TargetLine } from '../http/report.ts';
 import { cookiePair, dropSockets, get } from '../http/requests.ts';
 
@@ -82,16 +83,12 @@ function summarise(trace: string, requests: number): Figures {
 }
 
 function startCase(item: Case): Promise<{ child: ChildProcess; port: number; trace: () => string }> {
-  const node = [
-    process.execPath,
-    '--trace-gc-nvp',
-    ...(item.flags ?? []),
-    '--import',
-    'tsx',
+  const [command, args] = nodeCommand(
+    0,
     `${here}case-server.ts`,
-    item.id,
-  ];
-  const [command, args] = pinned ? ['taskset', ['-c', '0', ...node]] : [node[0]!, node.slice(1)];
+    [item.id],
+    ['--trace-gc-nvp', ...(item.flags ?? [])],
+  );
   const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'development' },
@@ -185,7 +182,7 @@ export function promotionTargets(results: readonly PromotionResult[]): TargetLin
       ratio: extra,
       goal: 0.5,
       atMost: true,
-      figure: extra === undefined ? '-' : `+${extra.toFixed(2)} KB`,
+      figure: extra === undefined ? '-' : `${extra >= 0 ? '+' : ''}${extra.toFixed(2)} KB`,
     };
   });
 }

@@ -19,9 +19,19 @@ export const pinned = (() => {
   }
 })();
 
-function nodeCommand(cpu: number, script: string, args: readonly string[]): [string, string[]] {
+/**
+ * The command running `script` (relative to bench/http/, or absolute) under `node --import tsx`
+ * pinned to `cpu`, with `nodeFlags` (V8 flags, say) before the script.
+ */
+export function nodeCommand(
+  cpu: number,
+  script: string,
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): [string, string[]] {
   const node = [
     process.execPath,
+    ...nodeFlags,
     '--import',
     'tsx',
     script.startsWith('/') ? script : `${here}${script}`,

@@ -216,12 +216,13 @@ function checkSize(options: ResolvedOptions, state: SessionState): void {
   }
 }
 
-/** The decision table's input for `state` at `now`. */
 /** Whether `data` has no key, without the array Object.keys would build (this runs on every commit). */
 function hasNoKeys(data: object): boolean {
   for (const _ in data) return false;
   return true;
 }
+
+/** The decision table's input for `state` at `now`. */
 
 export function commitState(
   options: ResolvedOptions,

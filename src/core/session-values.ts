@@ -78,8 +78,8 @@ export class SessionValues {
     if (this.#pending === undefined) return;
     for (const key of this.#pending.keys()) {
       this.#decoded.set(key, written?.get(key));
-      const text = writtenPlain?.get(key);
       if (this.#plain === undefined) continue;
+      const text = writtenPlain?.get(key);
       if (text === undefined) this.#plain.delete(key);
       else this.#plain.set(key, text);
     }

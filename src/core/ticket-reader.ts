@@ -88,7 +88,7 @@ function verify(
  * A verified ticket. A class rather than an object literal: the session keeps it as long as the
  * request lives, and on Express that is long enough for it to be promoted; a class instance is one
  * shape and carries no allocation site V8 could decide to pretenure (docs/BENCHMARKS.md, "Why
- * Express promotes what a session keeps").
+ * Express promotes what a session keeps, and the fix").
  */
 class ValidTicket implements PresentedTicket {
   readonly kind = 'valid';

@@ -55,7 +55,7 @@ export interface HoldOptions {
  * `next` closure, so that closure and everything it reaches (req, res, the router's state, the
  * session) is promoted with every request. Measured: 3.8 KB promoted per request, the whole of
  * coatcheck's promotion on Express (docs/BENCHMARKS.md, "Why Express promotes what a session
- * keeps"; `npm run bench:gc`). Class instances carry no allocation site, so they are never
+ * keeps, and the fix"; `npm run bench:gc`). Class instances carry no allocation site, so they are never
  * pretenured. The same holds for the other objects a hold keeps (HeldHead, HeldCall).
  */
 export class HoldCallbacks implements HoldOptions {
