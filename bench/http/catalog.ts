@@ -144,7 +144,8 @@ const OVERHEAD_ROUTES: readonly Route[] = ['/read', '/write', '/untouched'];
  * the shared machine weighs on both alike: each framework alone against it with coatcheck on
  * memory (the adapter's overhead), coatcheck on Redis against express-session + connect-redis
  * through each Redis client (connect-redis 9 takes node-redis only, so both coatcheck clients face
- * the same express-session), the same pair at 500 connections (the tail), and the Drizzle store
+ * the same express-session), Express alone against express-session + connect-redis (the most any
+ * session layer on Express could reach against it), the same pair at 500 connections (the tail), and the Drizzle store
  * against the raw PostgreSQL store. A pair runs when both of its variants are selected.
  */
 export const PAIRS: readonly PairSpec[] = [
@@ -154,6 +155,8 @@ export const PAIRS: readonly PairSpec[] = [
   { a: 'express-session-redis', b: 'express-coatcheck-ioredis', routes: ['/read'] },
   { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'], connections: 500 },
   { a: 'express-session-redis', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
+  // The ceiling of every "× express-session + connect-redis" target: Express with no session at all.
+  { a: 'express-session-redis', b: 'express', routes: ['/read'] },
   { a: 'express-coatcheck-memory', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'fastify-coatcheck-memory', b: 'fastify-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'express-coatcheck-postgres', b: 'express-coatcheck-drizzle', routes: ROUTES },

@@ -128,6 +128,13 @@ export function pairTargets(pairs: readonly PairResult[]): TargetLine[] {
       '/read',
     ),
     ratioLine(
+      '(reference) the ceiling of the three lines above: Express alone, no session, /read vs express-session + connect-redis',
+      0,
+      'express-session-redis',
+      'express',
+      '/read',
+    ),
+    ratioLine(
       'Express + coatcheck + Redis with client-side caching /read ≥ 0.95× Express + coatcheck memory',
       0.95,
       'express-coatcheck-memory',

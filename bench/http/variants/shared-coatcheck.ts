@@ -155,9 +155,10 @@ export async function kyselyPostgres(ctx: BenchContext): Promise<BenchStore> {
   const pg = (await import('pg')).default;
   const pool = new pg.Pool({ connectionString: ctx.postgresUrl, max: 10 });
   const table = `${ctx.postgresTable}_kysely`;
-  await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
-  // Kysely sends every statement on a client it checked out of the pool: count there.
+  // Kysely sends every statement on a client it checked out of the pool: count there, on every
+  // client the pool makes, the one the migration below opens (and leaves idle for reuse) too.
   pool.on('connect', (client) => countQueryCalls(client));
+  await postgresStore({ pool, table, pruneIntervalMs: 0 }).migrate();
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
   const store = kyselyStore({ db, table });
   await store.count(); // the start-up check, before the measured requests
