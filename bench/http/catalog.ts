@@ -144,9 +144,9 @@ const OVERHEAD_ROUTES: readonly Route[] = ['/read', '/write', '/untouched'];
  * the shared machine weighs on both alike: each framework alone against it with coatcheck on
  * memory (the adapter's overhead), coatcheck on Redis against express-session + connect-redis
  * through each Redis client (connect-redis 9 takes node-redis only, so both coatcheck clients face
- * the same express-session), Express alone against express-session + connect-redis (the most any
- * session layer on Express could reach against it), the same pair at 500 connections (the tail), and the Drizzle store
- * against the raw PostgreSQL store. A pair runs when both of its variants are selected.
+ * the same express-session), the node-redis pair at 500 connections (the tail), Express alone
+ * against express-session + connect-redis (the most any session layer on Express could reach
+ * against it), and the Drizzle and Kysely stores against the raw PostgreSQL store. A pair runs when both of its variants are selected.
  */
 export const PAIRS: readonly PairSpec[] = [
   { a: 'express', b: 'express-coatcheck-memory', routes: OVERHEAD_ROUTES },

@@ -128,7 +128,7 @@ export function pairTargets(pairs: readonly PairResult[]): TargetLine[] {
       '/read',
     ),
     ratioLine(
-      '(reference) the ceiling of the three lines above: Express alone, no session, /read vs express-session + connect-redis',
+      '(reference) the ceiling of the × express-session + connect-redis lines: Express alone, no session, /read vs express-session + connect-redis',
       0,
       'express-session-redis',
       'express',
