@@ -55,17 +55,27 @@ export interface ServerChild {
 /**
  * Starts the server of variant `id` on CPU 0 and waits for its first report (30 s at most).
  * `serverScript` is another checkout's `bench/http/server.ts` (an absolute path) when comparing builds.
+ * `wrap` runs node under another program (valgrind, for bench/instructions), pinned as node would be.
  */
 export async function startServer(
   id: string,
   context: object,
   extraNodeArgs: readonly string[] = [],
   serverScript = 'server.ts',
+  wrap: readonly string[] = [],
 ): Promise<ServerChild> {
-  const [command, args] = nodeCommand(0, serverScript, [id]);
-  const nodeArgs = pinned
-    ? [...args.slice(0, 3), ...extraNodeArgs, ...args.slice(3)]
-    : [...extraNodeArgs, ...args];
+  const [pinnedCommand, pinnedArgs] = nodeCommand(0, serverScript, [id]);
+  // Under taskset, its `-c 0` comes first and the wrapper, then node, after it.
+  const cut = pinned ? 2 : 0;
+  const [command, args] =
+    wrap.length === 0
+      ? [pinnedCommand, pinnedArgs]
+      : pinned
+        ? [pinnedCommand, [...pinnedArgs.slice(0, cut), ...wrap, ...pinnedArgs.slice(cut)]]
+        : [wrap[0]!, [...wrap.slice(1), pinnedCommand, ...pinnedArgs]];
+  // Node's own flags go right after node's path.
+  const nodeAt = args.indexOf(process.execPath) + 1;
+  const nodeArgs = [...args.slice(0, nodeAt), ...extraNodeArgs, ...args.slice(nodeAt)];
   const child: ChildProcess = spawn(command, nodeArgs, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // Express's own default when NODE_ENV is unset; it also keeps coatcheck's plain-http cookie warning quiet.

@@ -93,15 +93,6 @@ export function session<Data extends SessionData>(
   options: ExpressSessionOptions = {},
 ): SessionMiddleware<Data> {
   const owner: HoldOwner<Data> = { sessions, ip: options.useExpressIp !== false ? EXPRESS_IP : {} };
-  const cookieName = sessions.options.cookie?.name;
-  const headerName = sessions.options.header?.name;
-  /** False when the request cannot carry a ticket, so its session can be made when first read. */
-  const mayCarryTicket = (req: ExpressLikeRequest) => {
-    const headers = req.headers;
-    // A superset of readCookie's match: a cookie header without the name cannot hold the ticket.
-    if (cookieName !== undefined && headers.cookie?.includes(cookieName)) return true;
-    return headerName !== undefined && headers[headerName] !== undefined;
-  };
   const middleware = function coatcheckExpress(req: ExpressLikeRequest, res: ServerResponse, next: Next) {
     let handle: Session<Data> | undefined;
     let migration: MigrationStep | undefined;
@@ -111,9 +102,11 @@ export function session<Data extends SessionData>(
       // error-handling middleware and finally to finalhandler, which answers with `err.status`.
       const send = localsHold(res);
       if (send !== undefined && getterServes(req, res)) {
-        // Fast path: nothing is added to req or res; req.session finds the session in res.locals.
-        const deferred = migration === undefined && !mayCarryTicket(req);
-        handle = holdInLocals(owner, req, res, send, next, migration?.settle, deferred);
+        // Fast path: nothing is added to req or res, and only res.locals and res.req are read
+        // here: the session is made from the request's headers when req.session is first read
+        // (on Express each property a middleware reads first costs a V8 lookup miss:
+        // docs/BENCHMARKS.md, "Express's lookup misses, counted"). A migration needs it now.
+        handle = holdInLocals(owner, req, res, send, next, migration?.settle, migration === undefined);
       } else {
         handle = loadAndHold(sessions, req, res, owner.ip, next, migration?.settle);
         req.session = handle;

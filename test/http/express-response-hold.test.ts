@@ -89,6 +89,15 @@ describe('express adapter: how responses are held', () => {
         .then(() => res.send('ok'), next);
     });
     server.use('/sub', sub);
+    server.get('/late-after-read', (req, res) => {
+      // The session is read before the head goes out but first used after it: still too late.
+      const held = getSession(req, sessions);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      held.set('note', 'too late').then(
+        () => res.end('no error'),
+        (error: unknown) => res.end(error instanceof SessionStateError ? error.code : String(error)),
+      );
+    });
     // `res.end` is read before its argument is evaluated: the hold must already be in place.
     server.get('/read-in-end', async (req, res) => {
       res.end(String((await getSession(req, sessions).get('note')) ?? '(none)'));
@@ -141,6 +150,19 @@ describe('express adapter: how responses are held', () => {
     const reply = await request(`${app.url}/late`);
     assert.equal(reply.body, 'COATCHECK_SESSION_STATE');
     assert.deepEqual(reply.setCookie, []);
+  });
+
+  it('express: with a ticket, a first use after the head went out fails, whether or not req.session was read before', async () => {
+    const jar = new Jar('sid');
+    jar.take(await request(`${app.url}/plain`));
+    for (const path of ['/late', '/late-after-read']) {
+      const reply = await request(`${app.url}${path}`, { cookie: jar.header! });
+      assert.equal(reply.body, 'COATCHECK_SESSION_STATE', path);
+      assert.deepEqual(reply.setCookie, [], path);
+    }
+    // The session the ticket names was not changed by either.
+    const after = await request(`${app.url}/read-in-end`, { cookie: jar.header! });
+    assert.equal(after.body, '/plain');
   });
 
   it('express: res.end(await session.get(...)) sends a whole response', async () => {

@@ -76,13 +76,21 @@ export interface HoldOwner<Data extends SessionData> {
 }
 
 /**
- * A request whose session nobody has asked for: all its `res.locals` entry is until
- * `req.session` is first read (one small object; no session, no LoadInput, no closures).
+ * A request whose session has not been used yet: its `res.locals` entry until the first use,
+ * when the hold takes the slot. Until `req.session` is first read it is one small object (no
+ * session, no LoadInput, no closures); then it keeps the session made from the request.
  */
 class Deferred<Data extends SessionData> {
   readonly owner: HoldOwner<Data>;
   readonly next: HoldOptions['onCommitError'];
   readonly send: HeldMethods;
+  /** The session, once `req.session` was read. */
+  session: Session<Data> | undefined = undefined;
+  /**
+   * Set by the prototype's writeHead when the head went out before the session was used (every
+   * way node sends a head goes through `this.writeHead`), so the first use need not ask `res`.
+   */
+  headSent = false;
   constructor(owner: HoldOwner<Data>, next: HoldOptions['onCommitError'], send: HeldMethods) {
     this.owner = owner;
     this.next = next;
@@ -103,10 +111,10 @@ export function localsHold(res: ServerResponse): HeldMethods | undefined {
 
 /**
  * Keeps the session of `req` in `res.locals`, where `req.session` (the prototype's getter, see
- * session-getter.ts) finds it; nothing is added to `req` or `res`. With `deferred`, the request
- * carries no ticket, so loading it now would only make an empty session: it is made when
- * `req.session` is first read, and a request that never reads it costs one entry in `res.locals`.
- * Returns the session, or undefined when deferred. `send` comes from {@link localsHold}.
+ * session-getter.ts) finds it; nothing is added to `req` or `res`. With `deferred`, the session is
+ * made from the request when `req.session` is first read: a request that never reads it costs one
+ * entry in `res.locals`, and the middleware reads nothing from `req`. Returns the session, or
+ * undefined when deferred. `send` comes from {@link localsHold}.
  */
 export function holdInLocals<Data extends SessionData>(
   owner: HoldOwner<Data>,
@@ -143,25 +151,20 @@ export function sessionInLocals(req: IncomingMessage, res: ServerResponse): Sess
   const entry = (locals as Record<symbol, unknown>)[HOLD];
   if (entry instanceof ResponseHold) return entry.response === res ? entry.session : undefined;
   if (entry instanceof Deferred) {
-    const { owner, next, send } = entry as Deferred<SessionData>;
-    return openHeld(
-      owner.sessions,
-      owner.ip,
-      req,
-      res,
-      new HoldCallbacks(next),
-      send,
-      entry as Deferred<SessionData>,
-    );
+    const deferred = entry as Deferred<SessionData>;
+    if (deferred.session !== undefined) return deferred.session;
+    const { owner, next, send } = deferred;
+    deferred.session = openHeld(owner.sessions, owner.ip, req, res, new HoldCallbacks(next), send, deferred);
+    return deferred.session;
   }
   return entry instanceof Session ? (entry as Session<SessionData>) : undefined;
 }
 
 /**
- * Loads the session and, unless `place` is undefined (the caller puts it on `req`), keeps it in
- * `res.locals` where that slot still holds `place` (EMPTY: nothing; else this request's deferred
- * entry). At its first use the hold takes the slot when it is free or ours, and goes on the
- * instance when another coatcheck middleware's entry has it.
+ * Loads the session and, when `place` is EMPTY, keeps it in `res.locals` if that slot is still
+ * empty (undefined: the caller puts it on `req`; a Deferred: that entry keeps it). At its first
+ * use the hold takes the slot when it is free or ours, and goes on the instance when another
+ * coatcheck middleware's entry has it.
  */
 function openHeld<Data extends SessionData>(
   sessions: Sessions<Data>,
@@ -174,7 +177,7 @@ function openHeld<Data extends SessionData>(
 ): Session<Data> {
   const session = loadRequestSession(sessions, req, ip, {
     onFirstUse: (used) => {
-      if (res.headersSent) {
+      if (place instanceof Deferred ? place.headSent : res.headersSent) {
         // Too late for a cookie: commit the unused session now, so this use fails with
         // SessionStateError ("already committed") instead of silently losing its changes.
         commitUnused(sessions, used, res.statusCode);
@@ -197,11 +200,10 @@ function openHeld<Data extends SessionData>(
       }
     },
   });
-  if (place === undefined) return session;
+  if (place !== EMPTY) return session;
   const locals = (res as { locals?: unknown }).locals;
-  if (typeof locals !== 'object' || locals === null) return session;
-  const slot = localsOf(res)[HOLD];
-  if (slot === (place === EMPTY ? undefined : place)) localsOf(res)[HOLD] = session;
+  if (typeof locals === 'object' && locals !== null && localsOf(res)[HOLD] === undefined)
+    localsOf(res)[HOLD] = session;
   return session;
 }
 
@@ -232,6 +234,12 @@ function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
   return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
 }
 
+/** Notes on a response's unused deferred session that its head is going out (see Deferred.headSent). */
+function noteHeadSent(res: ServerResponse): void {
+  const entry = (res as { locals?: Record<symbol, unknown> }).locals?.[HOLD];
+  if (entry instanceof Deferred) entry.headSent = true;
+}
+
 /** The base prototype's original methods, patching it first if needed; undefined when unsafe. */
 function prototypeHold(res: ServerResponse): HeldMethods | undefined {
   // The prototype's methods find the hold in res.locals: Express makes it; anything else, no.
@@ -257,15 +265,43 @@ function patchBase(base: ServerResponse): HeldMethods {
     end: base.end,
     flushHeaders: base.flushHeaders,
   };
-  PATCHED.set(base, inherited);
+  // What a hold sends through: the inherited methods, marking the response as replaying while
+  // node's write()/end() run, so the writeHead node calls from inside them (the implicit head)
+  // passes straight through without looking in res.locals again (a lookup miss on Express).
+  const replay: HeldMethods = {
+    writeHead: inherited.writeHead,
+    write: function replayWrite(this: ServerResponse, ...args: WriteArgs) {
+      const outer = replayingNow;
+      replayingNow = this;
+      try {
+        return inherited.write.apply(this, args);
+      } finally {
+        replayingNow = outer;
+      }
+    },
+    end: function replayEnd(this: ServerResponse, ...args: EndArgs) {
+      const outer = replayingNow;
+      replayingNow = this;
+      try {
+        return inherited.end.apply(this, args);
+      } finally {
+        replayingNow = outer;
+      }
+    },
+    flushHeaders: inherited.flushHeaders,
+  } as HeldMethods;
+  PATCHED.set(base, replay);
   const define = (name: (typeof HELD_METHODS)[number], value: (...args: never[]) => unknown) =>
     Object.defineProperty(base, name, { value, writable: true, configurable: true, enumerable: false });
   // Node's own end() calls writeHead on every response, after the commit: the pass-through
   // forwards its arguments as they came (one rest array), with no array built around them.
   define('writeHead', function writeHead(this: ServerResponse, ...args: [number, ...unknown[]]) {
+    if (replayingNow === this) return Reflect.apply(inherited.writeHead, this, args);
     const hold = holdOf(this);
-    if (hold === undefined) return Reflect.apply(inherited.writeHead, this, args);
-    return hold.writeHead(args[0], args.slice(1));
+    if (hold !== undefined) return hold.writeHead(args[0], args.slice(1));
+    const sent = Reflect.apply(inherited.writeHead, this, args);
+    noteHeadSent(this);
+    return sent;
   });
   define('write', function write(this: ServerResponse, ...args: WriteArgs) {
     const hold = holdOf(this);
@@ -282,5 +318,8 @@ function patchBase(base: ServerResponse): HeldMethods {
     if (hold === undefined) inherited.flushHeaders.call(this);
     else hold.flushHeaders();
   });
-  return inherited;
+  return replay;
 }
+
+/** The response whose held calls are being replayed (see patchBase), if any. */
+let replayingNow: ServerResponse | undefined;

@@ -17,11 +17,16 @@ const INSTALLED = new WeakSet<object>();
 
 /**
  * True when reading `req.session` reaches our getter (installing it first on the base
- * prototype): Express linked `req.res` to `res`, `req` has no `session` of its own, and no
- * prototype between it and IncomingMessage defines one. Otherwise the caller assigns the property.
+ * prototype): Express linked the two objects (its `init` sets `req.res` and `res.req` together),
+ * `req` has no `session` of its own, and no prototype between it and IncomingMessage defines one.
+ * Otherwise the caller assigns the property.
+ * The link is checked as `res.req`, not as `req.res` which the getter reads: `res.send` reads
+ * `res.req` too, so this lookup is one Express makes anyway (on Express every property read from
+ * `req` or `res` that nobody made before on that request costs a V8 lookup miss: docs/BENCHMARKS.md,
+ * "Express's lookup misses, counted").
  */
 export function getterServes(req: IncomingMessage, res: ServerResponse): boolean {
-  if ((req as { res?: unknown }).res !== res || Object.hasOwn(req, 'session')) return false;
+  if ((res as { req?: unknown }).req !== req || Object.hasOwn(req, 'session')) return false;
   let base: object | undefined;
   let proto: object | null = Object.getPrototypeOf(req) as object | null;
   while (proto !== null && proto !== IncomingMessage.prototype) {
