@@ -64,15 +64,14 @@ export async function startServer(
   serverScript = 'server.ts',
   wrap: readonly string[] = [],
 ): Promise<ServerChild> {
-  const [pinnedCommand, pinnedArgs] = nodeCommand(0, serverScript, [id]);
-  // Under taskset, its `-c 0` comes first and the wrapper, then node, after it.
-  const cut = pinned ? 2 : 0;
-  const [command, args] =
+  const [first, rest] = nodeCommand(0, serverScript, [id]);
+  // The wrapper goes right before node: after taskset's `-c 0` when pinned, else first.
+  const [command, args]: [string, string[]] =
     wrap.length === 0
-      ? [pinnedCommand, pinnedArgs]
+      ? [first, rest]
       : pinned
-        ? [pinnedCommand, [...pinnedArgs.slice(0, cut), ...wrap, ...pinnedArgs.slice(cut)]]
-        : [wrap[0]!, [...wrap.slice(1), pinnedCommand, ...pinnedArgs]];
+        ? [first, [...rest.slice(0, 2), ...wrap, ...rest.slice(2)]]
+        : [wrap[0]!, [...wrap.slice(1), first, ...rest]];
   // Node's own flags go right after node's path.
   const nodeAt = args.indexOf(process.execPath) + 1;
   const nodeArgs = [...args.slice(0, nodeAt), ...extraNodeArgs, ...args.slice(nodeAt)];

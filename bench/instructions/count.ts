@@ -21,6 +21,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../http/children.ts';
+import { cookiePair, dropSockets, get } from '../http/requests.ts';
 import { COOKIE_NAME } from '../http/variant.ts';
 
 const env = process.env;
@@ -58,19 +59,6 @@ async function load(port: number, path: string, cookie: string | undefined, tota
   agent.destroy();
 }
 
-/** The session cookie a first `/new` sets (undefined for a variant without sessions). */
-async function sessionCookie(port: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/new' }, (res) => {
-      res.resume();
-      const line = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${COOKIE_NAME}=`));
-      res.on('end', () => resolve(line?.split(';', 1)[0]));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
 /** Instructions per request of `variant` on `path`. */
 async function measure(variant: string, path: string): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'coatcheck-instr-'));
@@ -86,7 +74,9 @@ async function measure(variant: string, path: string): Promise<number> {
   try {
     if (server.start.type !== 'ready') throw new Error(`${variant}: ${server.start.reason}`);
     const { port, pid } = server.start;
-    const cookie = await sessionCookie(port);
+    // The session cookie a first `/new` sets (none for a framework alone).
+    const cookie = cookiePair(await get(port, '/new'), COOKIE_NAME);
+    dropSockets();
     await load(port, path, cookie, warmup);
     execFileSync('callgrind_control', ['-i', 'on', String(pid)], { stdio: 'ignore' });
     await load(port, path, cookie, requests);

@@ -230,14 +230,16 @@ function commitUnused<Data extends SessionData>(
  * has no hold, or it is done.
  */
 function holdOf(res: ServerResponse): ResponseHold<SessionData> | undefined {
-  const hold = (res as { locals?: Record<symbol, unknown> }).locals?.[HOLD];
-  return hold instanceof ResponseHold && hold.response === res && !hold.done ? hold : undefined;
+  return activeHold(res, entryOf(res));
 }
 
-/** Notes on a response's unused deferred session that its head is going out (see Deferred.headSent). */
-function noteHeadSent(res: ServerResponse): void {
-  const entry = (res as { locals?: Record<symbol, unknown> }).locals?.[HOLD];
-  if (entry instanceof Deferred) entry.headSent = true;
+/** What `res.locals` keeps under our key, if anything. */
+const entryOf = (res: ServerResponse): unknown =>
+  (res as { locals?: Record<symbol, unknown> }).locals?.[HOLD];
+
+/** `entry` when it is the active hold of `res`. */
+function activeHold(res: ServerResponse, entry: unknown): ResponseHold<SessionData> | undefined {
+  return entry instanceof ResponseHold && entry.response === res && !entry.done ? entry : undefined;
 }
 
 /** The base prototype's original methods, patching it first if needed; undefined when unsafe. */
@@ -270,26 +272,10 @@ function patchBase(base: ServerResponse): HeldMethods {
   // passes straight through without looking in res.locals again (a lookup miss on Express).
   const replay: HeldMethods = {
     writeHead: inherited.writeHead,
-    write: function replayWrite(this: ServerResponse, ...args: WriteArgs) {
-      const outer = replayingNow;
-      replayingNow = this;
-      try {
-        return inherited.write.apply(this, args);
-      } finally {
-        replayingNow = outer;
-      }
-    },
-    end: function replayEnd(this: ServerResponse, ...args: EndArgs) {
-      const outer = replayingNow;
-      replayingNow = this;
-      try {
-        return inherited.end.apply(this, args);
-      } finally {
-        replayingNow = outer;
-      }
-    },
+    write: replaying(inherited.write),
+    end: replaying(inherited.end),
     flushHeaders: inherited.flushHeaders,
-  } as HeldMethods;
+  };
   PATCHED.set(base, replay);
   const define = (name: (typeof HELD_METHODS)[number], value: (...args: never[]) => unknown) =>
     Object.defineProperty(base, name, { value, writable: true, configurable: true, enumerable: false });
@@ -297,10 +283,12 @@ function patchBase(base: ServerResponse): HeldMethods {
   // forwards its arguments as they came (one rest array), with no array built around them.
   define('writeHead', function writeHead(this: ServerResponse, ...args: [number, ...unknown[]]) {
     if (replayingNow === this) return Reflect.apply(inherited.writeHead, this, args);
-    const hold = holdOf(this);
+    const entry = entryOf(this);
+    const hold = activeHold(this, entry);
     if (hold !== undefined) return hold.writeHead(args[0], args.slice(1));
     const sent = Reflect.apply(inherited.writeHead, this, args);
-    noteHeadSent(this);
+    // An unused deferred session learns here that its head went out (see Deferred.headSent).
+    if (entry instanceof Deferred) entry.headSent = true;
     return sent;
   });
   define('write', function write(this: ServerResponse, ...args: WriteArgs) {
@@ -323,3 +311,16 @@ function patchBase(base: ServerResponse): HeldMethods {
 
 /** The response whose held calls are being replayed (see patchBase), if any. */
 let replayingNow: ServerResponse | undefined;
+
+/** `send` (node's write or end), run with `this` marked as replaying. */
+function replaying<F extends ServerResponse['write'] | ServerResponse['end']>(send: F): F {
+  return function replayingSend(this: ServerResponse, ...args: unknown[]) {
+    const outer = replayingNow;
+    replayingNow = this;
+    try {
+      return Reflect.apply(send, this, args);
+    } finally {
+      replayingNow = outer;
+    }
+  } as F;
+}
