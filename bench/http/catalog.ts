@@ -21,6 +21,11 @@ export const VARIANTS: readonly VariantInfo[] = [
   { id: 'node-coatcheck-memory', title: 'node:http + coatcheck (memory)', counted: 'local', ours: true },
   { id: 'express', title: 'express (no session)', counted: 'none' },
   {
+    id: 'express-dictionary',
+    title: 'express (no session), req/res switched to dictionary properties (reference)',
+    counted: 'none',
+  },
+  {
     id: 'express-req-session-only',
     title: 'express + a middleware that only sets req.session (floor)',
     counted: 'none',
@@ -146,7 +151,8 @@ const OVERHEAD_ROUTES: readonly Route[] = ['/read', '/write', '/untouched'];
  * through each Redis client (connect-redis 9 takes node-redis only, so both coatcheck clients face
  * the same express-session), the node-redis pair at 500 connections (the tail), Express alone
  * against express-session + connect-redis (the most any session layer on Express could reach
- * against it), and the Drizzle and Kysely stores against the raw PostgreSQL store. A pair runs when both of its variants are selected.
+ * against it), Express alone against Express with dictionary-mode req/res (what its hidden classes
+ * cost), and the Drizzle and Kysely stores against the raw PostgreSQL store. A pair runs when both of its variants are selected.
  */
 export const PAIRS: readonly PairSpec[] = [
   { a: 'express', b: 'express-coatcheck-memory', routes: OVERHEAD_ROUTES },
@@ -157,6 +163,8 @@ export const PAIRS: readonly PairSpec[] = [
   { a: 'express-session-redis', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
   // The ceiling of every "× express-session + connect-redis" target: Express with no session at all.
   { a: 'express-session-redis', b: 'express', routes: ['/read'] },
+  // What Express's per-request hidden classes cost it (a reference: no session layer on either side).
+  { a: 'express', b: 'express-dictionary', routes: ['/read'] },
   { a: 'express-coatcheck-memory', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'fastify-coatcheck-memory', b: 'fastify-coatcheck-redis-cache', routes: ['/read'] },
   { a: 'express-coatcheck-postgres', b: 'express-coatcheck-drizzle', routes: ROUTES },

@@ -135,6 +135,13 @@ export function pairTargets(pairs: readonly PairResult[]): TargetLine[] {
       '/read',
     ),
     ratioLine(
+      "(reference) what Express's per-request hidden classes cost it: Express alone with req/res switched to dictionary properties, /read vs Express alone",
+      0,
+      'express',
+      'express-dictionary',
+      '/read',
+    ),
+    ratioLine(
       'Express + coatcheck + Redis with client-side caching /read ≥ 0.95× Express + coatcheck memory',
       0.95,
       'express-coatcheck-memory',

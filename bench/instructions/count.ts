@@ -12,17 +12,25 @@
  * falling inside the window or not moves a figure by about 1 %; more requests average it out.
  *
  * Settings: BENCH_INSTR_REQUESTS (10000), BENCH_INSTR_WARMUP (12000), BENCH_INSTR_ROUTES
- * (default /read,/untouched), BENCH_INSTR_FRAMEWORKS (default express,fastify). Needs valgrind;
- * prints why and exits 0 without it. About 2 minutes per server.
+ * (default /read,/untouched), BENCH_INSTR_FRAMEWORKS (default express,fastify), BENCH_INSTR_KEEP=1
+ * (keep the callgrind output, for callgrind_annotate). BENCH_INSTR_PAIRS
+ * (`a:b,c:d`, variant ids of bench/http/catalog.ts) counts those pairs instead, e.g.
+ * `express-session-redis:express-coatcheck-redis` for the client side of a Redis read (the bench's
+ * own Redis is started when a variant needs it, PostgreSQL is COATCHECK_PG_URL as in the HTTP
+ * bench; the servers' own work is not counted).
+ * Needs valgrind; prints why and exits 0 without it. About 2 minutes per server.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VARIANTS } from '../http/catalog.ts';
 import { startServer } from '../http/children.ts';
+import { type BenchRedis, startRedis } from '../http/redis-server.ts';
 import { cookiePair, dropSockets, get } from '../http/requests.ts';
-import { COOKIE_NAME } from '../http/variant.ts';
+import { type BenchContext, COOKIE_NAME } from '../http/variant.ts';
 
 const env = process.env;
 const count = (name: string, fallback: number) => {
@@ -33,6 +41,13 @@ const requests = count('BENCH_INSTR_REQUESTS', 10_000);
 const warmup = count('BENCH_INSTR_WARMUP', 12_000);
 const routes = (env.BENCH_INSTR_ROUTES ?? '/read,/untouched').split(',');
 const frameworks = (env.BENCH_INSTR_FRAMEWORKS ?? 'express,fastify').split(',');
+/** The explicit pairs of BENCH_INSTR_PAIRS, as [A, B]. */
+const pairs = (env.BENCH_INSTR_PAIRS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => pair.split(':') as [string, string]);
+/** BENCH_INSTR_KEEP=1 keeps each server's callgrind output (for callgrind_annotate) and prints where. */
+const keep = env.BENCH_INSTR_KEEP || undefined;
 const CONCURRENCY = 8;
 
 /** Sends `total` GETs of `path`, CONCURRENCY at a time; throws on any answer but 200. */
@@ -60,7 +75,7 @@ async function load(port: number, path: string, cookie: string | undefined, tota
 }
 
 /** Instructions per request of `variant` on `path`. */
-async function measure(variant: string, path: string): Promise<number> {
+async function measure(variant: string, path: string, context: Partial<BenchContext> = {}): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'coatcheck-instr-'));
   const wrap = [
     'valgrind',
@@ -70,7 +85,7 @@ async function measure(variant: string, path: string): Promise<number> {
     '--smc-check=all-non-file',
     `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
   ];
-  const server = await startServer(variant, {}, [], 'server.ts', wrap);
+  const server = await startServer(variant, context, [], 'server.ts', wrap);
   try {
     if (server.start.type !== 'ready') throw new Error(`${variant}: ${server.start.reason}`);
     const { port, pid } = server.start;
@@ -89,7 +104,8 @@ async function measure(variant: string, path: string): Promise<number> {
     const totals = /^totals: (\d+)/m.exec(readFileSync(join(dir, file), 'utf8'));
     if (totals !== null) total += Number(totals[1]);
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+  else process.stderr.write(`${variant} ${path}: callgrind output kept in ${dir}\n`);
   return total / requests;
 }
 
@@ -100,6 +116,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       'bench:instructions: valgrind is not installed (apt-get install valgrind); nothing counted.\n',
     );
+    return;
+  }
+  if (pairs.length > 0) {
+    await measurePairs();
     return;
   }
   process.stdout.write(
@@ -128,6 +148,50 @@ async function main(): Promise<void> {
       );
   }
   process.stdout.write('\n');
+}
+
+/** BENCH_INSTR_PAIRS: each pair on each route, with the services its variants need. */
+async function measurePairs(): Promise<void> {
+  const ids = pairs.flat();
+  const unknown = ids.filter((id) => !VARIANTS.some((variant) => variant.id === id));
+  if (unknown.length > 0 || pairs.some((pair) => pair.length !== 2)) {
+    throw new Error(
+      `BENCH_INSTR_PAIRS: write a:b pairs of variant ids (bench/http/catalog.ts); unknown: ${unknown.join(', ')}`,
+    );
+  }
+  let redis: BenchRedis | undefined;
+  if (VARIANTS.some((variant) => ids.includes(variant.id) && variant.counted === 'redis')) {
+    redis = await startRedis(Number(env.BENCH_REDIS_PORT) || 6390);
+  }
+  const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
+  const context: BenchContext = {
+    redisUrl: redis?.url ?? '',
+    postgresUrl: env.COATCHECK_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    postgresTable: `bench_instr_${tag}`,
+    sqlitePath: join(tmpdir(), `coatcheck-instr-${tag}.db`),
+    secret: randomBytes(32).toString('hex'),
+  };
+  try {
+    process.stdout.write(
+      `Instructions per request (callgrind, ${requests} requests after ${warmup}, ${CONCURRENCY} at a time)\n\n`,
+    );
+    process.stdout.write(
+      '| A | B | route | A | B | B − A | A / B |\n| --- | --- | --- | ---: | ---: | ---: | ---: |\n',
+    );
+    for (const route of routes) {
+      for (const [a, b] of pairs) {
+        const first = await measure(a, route, context);
+        const second = await measure(b, route, context);
+        process.stdout.write(
+          `| ${a} | ${b} | \`${route}\` | ${thousands(first)} | ${thousands(second)} | ${thousands(second - first)} | ${(first / second).toFixed(3)}× |\n`,
+        );
+      }
+    }
+  } finally {
+    await redis?.stop();
+    // The PostgreSQL variants drop their own tables when they close.
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${context.sqlitePath}${suffix}`, { force: true });
+  }
 }
 
 await main();
