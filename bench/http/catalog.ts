@@ -149,16 +149,19 @@ const OVERHEAD_ROUTES: readonly Route[] = ['/read', '/write', '/untouched'];
  * the shared machine weighs on both alike: each framework alone against it with coatcheck on
  * memory (the adapter's overhead), coatcheck on Redis against express-session + connect-redis
  * through each Redis client (connect-redis 9 takes node-redis only, so both coatcheck clients face
- * the same express-session), the node-redis pair at 500 connections (the tail), Express alone
- * against express-session + connect-redis (the most any session layer on Express could reach
- * against it), Express alone against Express with dictionary-mode req/res (what its hidden classes
- * cost), and the Drizzle and Kysely stores against the raw PostgreSQL store. A pair runs when both of its variants are selected.
+ * the same express-session), coatcheck on Redis against @fastify/session + connect-redis, the
+ * node-redis pair at 500 connections (the tail), Express alone against express-session +
+ * connect-redis (the most any session layer on Express could reach against it), Express alone
+ * against Express with dictionary-mode req/res (what its hidden classes cost), and the Drizzle
+ * and Kysely stores against the raw PostgreSQL store. A pair runs when both of its variants are
+ * selected.
  */
 export const PAIRS: readonly PairSpec[] = [
   { a: 'express', b: 'express-coatcheck-memory', routes: OVERHEAD_ROUTES },
   { a: 'fastify', b: 'fastify-coatcheck-memory', routes: OVERHEAD_ROUTES },
   { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'] },
   { a: 'express-session-redis', b: 'express-coatcheck-ioredis', routes: ['/read'] },
+  { a: 'fastify-session-redis', b: 'fastify-coatcheck-redis', routes: ['/read'] },
   { a: 'express-session-redis', b: 'express-coatcheck-redis', routes: ['/read'], connections: 500 },
   { a: 'express-session-redis', b: 'express-coatcheck-redis-cache', routes: ['/read'] },
   // The ceiling of every "× express-session + connect-redis" target: Express with no session at all.

@@ -149,6 +149,13 @@ export function pairTargets(pairs: readonly PairResult[]): TargetLine[] {
       '/read',
     ),
     ratioLine(
+      'Fastify + coatcheck + Redis /read ≥ 2× @fastify/session + Redis',
+      2,
+      'fastify-session-redis',
+      'fastify-coatcheck-redis',
+      '/read',
+    ),
+    ratioLine(
       'Fastify + coatcheck + Redis with client-side caching /read ≥ 0.95× Fastify + coatcheck memory',
       0.95,
       'fastify-coatcheck-memory',

@@ -110,13 +110,6 @@ export function httpTargets(results: readonly VariantResult[]): TargetLine[] {
       '/untouched',
     ),
     line(
-      'Fastify + coatcheck + Redis /read ≥ 2× @fastify/session + Redis',
-      2,
-      'fastify-coatcheck-redis',
-      'fastify-session-redis',
-      '/read',
-    ),
-    line(
       'Fastify + coatcheck memory /read ≥ 1.3× @fastify/session memory',
       1.3,
       'fastify-coatcheck-memory',
