@@ -15,11 +15,11 @@
  * BENCH_PAIR_ROUNDS (6), BENCH_ROUTES (comma-separated, default all), BENCH_CONNECTIONS (50), BENCH_WARMUP (s, 1), BENCH_REDIS_PORT (6390).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ROUTES, type Route, VARIANTS, WITH_COOKIE } from './catalog.ts';
 import { runLoad, type ServerChild, startServer } from './children.ts';
+import { benchContext, needsRedis, removeBenchFiles } from './context.ts';
 import { cpuSeconds } from './proc-cpu.ts';
 import { type BenchRedis, startRedis } from './redis-server.ts';
 import { cookiePair, get } from './requests.ts';
@@ -173,19 +173,10 @@ if (env.BENCH_AB) {
   );
   process.exit(2);
 }
-const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
-const ctx: BenchContext = {
-  redisUrl: '',
-  postgresUrl: env.COATCHECK_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  postgresTable: '',
-  sqlitePath: join(tmpdir(), `coatcheck-bench-${tag}.db`),
-  secret: randomBytes(32).toString('hex'),
-};
+const ctx = benchContext('bench_base');
 let redis: BenchRedis | undefined;
-const usesRedis = comparisons.some(({ a, b }) =>
-  VARIANTS.some((v) => (v.id === a.id || v.id === b.id) && v.counted === 'redis'),
-);
-if (usesRedis) redis = await startRedis(number('BENCH_REDIS_PORT', 6390));
+if (needsRedis(comparisons.flatMap(({ a, b }) => [a.id, b.id])))
+  redis = await startRedis(number('BENCH_REDIS_PORT', 6390));
 const results = new Map<Sides, Map<Route, RouteFigures>>();
 try {
   for (const sides of comparisons) {
@@ -194,7 +185,7 @@ try {
   }
 } finally {
   await redis?.stop();
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${ctx.sqlitePath}${suffix}`, { force: true });
+  removeBenchFiles(ctx);
 }
 const report = table(results, heading);
 process.stdout.write(report);

@@ -11,9 +11,7 @@
  * BENCH_PAIR_DURATION (s per round, default 3). BENCH_QUICK=1 changes the defaults to a short run:
  * 1 s × 1 run per route, 0.5 s warm-up, 20 counted requests, 5 pair rounds of 1.5 s.
  */
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROUTES,
@@ -25,6 +23,7 @@ import {
   WITH_COOKIE,
 } from './catalog.ts';
 import { type LoadResult, pinned, runLoad, type ServerChild, startServer } from './children.ts';
+import { benchContext, needsRedis, removeBenchFiles } from './context.ts';
 import { type PairResult, runPairs } from './interleaved.ts';
 import { type BenchRedis, startRedis } from './redis-server.ts';
 import { cookiePair, get } from './requests.ts';
@@ -192,16 +191,9 @@ export async function runHttpBenchmark(): Promise<VariantResult[]> {
     .map((s) => s.trim())
     .filter(Boolean);
   const selected = only?.length ? VARIANTS.filter((v) => only.includes(v.id)) : VARIANTS;
-  const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const ctx: BenchContext = {
-    redisUrl: '',
-    postgresUrl: env.COATCHECK_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    postgresTable: `bench_sessions_${tag}`,
-    sqlitePath: join(tmpdir(), `coatcheck-bench-${tag}.db`),
-    secret: randomBytes(32).toString('hex'),
-  };
+  const ctx = benchContext('bench_sessions');
   let redis: BenchRedis | undefined;
-  if (selected.some((v) => v.counted === 'redis')) {
+  if (needsRedis(selected.map((v) => v.id))) {
     redis = await startRedis(num('BENCH_REDIS_PORT', 6390)).catch((error: unknown) => {
       process.stderr.write(`bench: no Redis (${error instanceof Error ? error.message : String(error)})\n`);
       return undefined;
@@ -228,7 +220,7 @@ export async function runHttpBenchmark(): Promise<VariantResult[]> {
     }
   } finally {
     await redis?.stop();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${ctx.sqlitePath}${suffix}`, { force: true });
+    removeBenchFiles(ctx);
   }
   return results;
 }

@@ -21,14 +21,14 @@
  * Needs valgrind; prints why and exits 0 without it. About 2 minutes per server.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VARIANTS } from '../http/catalog.ts';
 import { startServer } from '../http/children.ts';
-import { type BenchRedis, startRedis } from '../http/redis-server.ts';
+import { benchContext, needsRedis, removeBenchFiles } from '../http/context.ts';
+import { startRedis } from '../http/redis-server.ts';
 import { cookiePair, dropSockets, get } from '../http/requests.ts';
 import { type BenchContext, COOKIE_NAME } from '../http/variant.ts';
 
@@ -159,18 +159,8 @@ async function measurePairs(): Promise<void> {
       `BENCH_INSTR_PAIRS: write a:b pairs of variant ids (bench/http/catalog.ts); unknown: ${unknown.join(', ')}`,
     );
   }
-  let redis: BenchRedis | undefined;
-  if (VARIANTS.some((variant) => ids.includes(variant.id) && variant.counted === 'redis')) {
-    redis = await startRedis(Number(env.BENCH_REDIS_PORT) || 6390);
-  }
-  const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const context: BenchContext = {
-    redisUrl: redis?.url ?? '',
-    postgresUrl: env.COATCHECK_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    postgresTable: `bench_instr_${tag}`,
-    sqlitePath: join(tmpdir(), `coatcheck-instr-${tag}.db`),
-    secret: randomBytes(32).toString('hex'),
-  };
+  const redis = needsRedis(ids) ? await startRedis(Number(env.BENCH_REDIS_PORT) || 6390) : undefined;
+  const context = { ...benchContext('bench_instr'), redisUrl: redis?.url ?? '' };
   try {
     process.stdout.write(
       `Instructions per request (callgrind, ${requests} requests after ${warmup}, ${CONCURRENCY} at a time)\n\n`,
@@ -189,8 +179,7 @@ async function measurePairs(): Promise<void> {
     }
   } finally {
     await redis?.stop();
-    // The PostgreSQL variants drop their own tables when they close.
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${context.sqlitePath}${suffix}`, { force: true });
+    removeBenchFiles(context);
   }
 }
 
